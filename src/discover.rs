@@ -1,0 +1,254 @@
+//! Stage 1: turn the command line's INPUTs (files, directories, glob patterns) into a sorted,
+//! de-duplicated list of files to read. Patterns are expanded here, not by a shell, because
+//! schedulers pass them through unexpanded. Sorting by path makes every later stage see the
+//! same order whatever order the file system lists.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::finding::Code;
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xls,
+    Xlsb,
+    Ods,
+    /// Tab- or comma-separated text.
+    Delimited,
+}
+
+impl Format {
+    /// The format for a file name's extension, compared without regard to case.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_string_lossy().to_lowercase();
+        match ext.as_str() {
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "xls" => Some(Format::Xls),
+            "xlsb" => Some(Format::Xlsb),
+            "ods" => Some(Format::Ods),
+            "txt" | "tsv" | "csv" => Some(Format::Delimited),
+            _ => None,
+        }
+    }
+}
+
+/// One file to read.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The path as given on the command line or found under a directory; used in every message.
+    pub display: String,
+    pub format: Format,
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Skipped,
+    Failed,
+}
+
+/// An input that will not be read, with the reason.
+#[derive(Debug, Clone)]
+pub struct SetAside {
+    pub display: String,
+    pub status: Status,
+    pub code: Code,
+    pub reason: String,
+}
+
+/// The discovered inputs.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<InputFile>,
+    pub set_aside: Vec<SetAside>,
+}
+
+/// Is this the lock or temporary file that Excel, WPS or LibreOffice keeps beside an open one?
+fn is_lock_file(name: &str) -> bool {
+    name.starts_with("~$") || name.starts_with(".~lock.") || name.starts_with("~WRL")
+}
+
+fn looks_like_pattern(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// Collects files and set-aside inputs, sorted and de-duplicated by display path.
+#[derive(Default)]
+struct Collector {
+    files: BTreeMap<String, InputFile>,
+    set_aside: BTreeMap<String, SetAside>,
+    /// Real paths already taken, so a file reached twice (a directory and a pattern) is read once.
+    seen_real: BTreeMap<PathBuf, String>,
+}
+
+impl Collector {
+    fn set_aside(&mut self, display: &str, status: Status, code: Code, reason: String) {
+        self.set_aside.insert(
+            display.to_string(),
+            SetAside {
+                display: display.to_string(),
+                status,
+                code,
+                reason,
+            },
+        );
+    }
+
+    fn add(&mut self, path: PathBuf, explicit: bool) {
+        let display = path.to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if is_lock_file(&name) {
+            let reason = "Office/WPS 锁定或临时文件,已跳过 (lock or temporary file)";
+            self.set_aside(&display, Status::Skipped, Code::LockFile, reason.into());
+            return;
+        }
+        let Some(format) = Format::from_path(&path) else {
+            // Under a directory, files of other kinds are simply not inputs; named
+            // explicitly, the user expects to hear why nothing came of them.
+            if explicit {
+                let reason = "不支持的文件类型 (unsupported file type)";
+                self.set_aside(&display, Status::Skipped, Code::UnsupportedFormat, reason.into());
+            }
+            return;
+        };
+        let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if self.seen_real.get(&real).is_some_and(|first| first != &display) {
+            return;
+        }
+        self.seen_real.insert(real, display.clone());
+        self.files.insert(
+            display.clone(),
+            InputFile {
+                path,
+                display,
+                format,
+            },
+        );
+    }
+
+    fn walk(&mut self, dir: &Path) {
+        // walkdir follows links and reports a link loop as an error instead of looping.
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            match entry {
+                Ok(e) if e.file_type().is_file() => self.add(e.into_path(), false),
+                Ok(_) => {}
+                Err(e) => {
+                    let display = e
+                        .path()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| dir.to_string_lossy().into_owned());
+                    let reason = if e.loop_ancestor().is_some() {
+                        "符号链接形成循环,已跳过 (symlink loop)".to_string()
+                    } else {
+                        format!("无法访问 (cannot access): {e}")
+                    };
+                    self.set_aside(&display, Status::Failed, Code::ReadFailed, reason);
+                }
+            }
+        }
+    }
+
+    fn pattern(&mut self, pattern: &str) {
+        let paths = match glob::glob(pattern) {
+            Ok(paths) => paths,
+            Err(e) => {
+                let reason = format!("通配符无效 (invalid pattern): {e}");
+                self.set_aside(pattern, Status::Failed, Code::InputNotFound, reason);
+                return;
+            }
+        };
+        let mut matched = false;
+        for entry in paths {
+            matched = true;
+            match entry {
+                Ok(p) if p.is_dir() => self.walk(&p),
+                Ok(p) => self.add(p, false),
+                Err(e) => {
+                    let display = e.path().to_string_lossy().into_owned();
+                    let reason = format!("无法访问 (cannot access): {}", e.error());
+                    self.set_aside(&display, Status::Failed, Code::ReadFailed, reason);
+                }
+            }
+        }
+        if !matched {
+            let reason = "通配符没有匹配到文件 (pattern matched no file)";
+            self.set_aside(pattern, Status::Failed, Code::InputNotFound, reason.into());
+        }
+    }
+}
+
+/// Expands the INPUTs into files.
+pub fn discover(inputs: &[String]) -> Discovery {
+    let mut c = Collector::default();
+    for input in inputs {
+        let path = Path::new(input);
+        if path.is_dir() {
+            c.walk(path);
+        } else if path.exists() {
+            c.add(path.to_path_buf(), true);
+        } else if looks_like_pattern(input) {
+            c.pattern(input);
+        } else {
+            let reason = "文件或目录不存在 (no such file or directory)";
+            c.set_aside(input, Status::Failed, Code::InputNotFound, reason.into());
+        }
+    }
+    Discovery {
+        files: c.files.into_values().collect(),
+        set_aside: c.set_aside.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_ignore_case() {
+        assert_eq!(Format::from_path(Path::new("a.XLSX")), Some(Format::Xlsx));
+        assert_eq!(Format::from_path(Path::new("a.Txt")), Some(Format::Delimited));
+        assert_eq!(Format::from_path(Path::new("a.docx")), None);
+    }
+
+    #[test]
+    fn directories_are_walked_sorted_and_deduplicated() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("b");
+        std::fs::create_dir(&sub).expect("mkdir");
+        for name in ["z.xlsx", "a.csv", "notes.docx", "~$z.xlsx"] {
+            std::fs::write(dir.path().join(name), b"x").expect("write");
+        }
+        std::fs::write(sub.join("m.txt"), b"x").expect("write");
+        let root = dir.path().to_string_lossy().into_owned();
+        let pattern = format!("{root}/*.csv");
+        let found = discover(&[root.clone(), pattern]);
+        let names: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| f.display.trim_start_matches(&root).to_string())
+            .collect();
+        assert_eq!(names, vec!["/a.csv", "/b/m.txt", "/z.xlsx"]);
+        assert_eq!(found.set_aside.len(), 1, "{:?}", found.set_aside);
+        assert_eq!(found.set_aside[0].status, Status::Skipped);
+    }
+
+    #[test]
+    fn missing_inputs_are_reported() {
+        let found = discover(&["/no/such/file.xlsx".to_string()]);
+        assert!(found.files.is_empty());
+        assert_eq!(found.set_aside[0].status, Status::Failed);
+    }
+}

@@ -1,0 +1,495 @@
+//! Stage 4: walk the rows below the header and sort them into projects, their indicator rows,
+//! rows that lost their project, the 合计 row and the text around the table. Nothing is
+//! interpreted here beyond where a row belongs; values stay as read, with their cells.
+//!
+//! Where a project ends: in a workbook whose project cells are merged, at the end of its merged
+//! block; elsewhere (text, exports that blank repeated cells), at the next project row. A row
+//! whose indicator sits in the project columns (it "starts in the first column") lost its
+//! project; so does, in a merged workbook, an indicator row outside every project's block.
+
+use crate::grid::{CellValue, Grid};
+use crate::layout::{Columns, TableLayout};
+use crate::rules::Rules;
+use crate::text::{cell_name, parse_number};
+
+/// A value with the cell it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub value: CellValue,
+    pub row: u32,
+    pub col: u32,
+}
+
+impl Located {
+    fn at(grid: &Grid, row: u32, col: u32) -> Located {
+        Located {
+            value: grid.get(row, col).clone(),
+            row,
+            col,
+        }
+    }
+
+    fn maybe(grid: &Grid, row: u32, col: Option<u32>) -> Option<Located> {
+        col.map(|c| Located::at(grid, row, c))
+    }
+
+    pub fn text(&self) -> String {
+        self.value.text()
+    }
+
+    /// The cell's name, such as "H7".
+    pub fn cell(&self) -> String {
+        cell_name(self.row, self.col)
+    }
+}
+
+/// One indicator row as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawIndicator {
+    pub row: u32,
+    pub name: Located,
+    pub op: Option<Located>,
+    pub target: Located,
+    pub unit: Option<Located>,
+}
+
+impl RawIndicator {
+    pub fn is_empty(&self) -> bool {
+        self.name.value.is_empty()
+            && self.target.value.is_empty()
+            && self.op.as_ref().is_none_or(|l| l.value.is_empty())
+            && self.unit.as_ref().is_none_or(|l| l.value.is_empty())
+    }
+}
+
+/// One project as read, with its indicator rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawProject {
+    pub first_row: u32,
+    pub last_row: u32,
+    pub seq: Option<Located>,
+    pub name: Located,
+    pub overview: Option<Located>,
+    pub budget: Option<Located>,
+    pub own: Option<Located>,
+    pub transfer: Option<Located>,
+    pub goal: Option<Located>,
+    pub indicators: Vec<RawIndicator>,
+}
+
+/// Why a row lost its project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostHow {
+    /// Its indicator sits in the project columns, starting in the first used column.
+    ShiftedLeft,
+    /// It lies outside every project's merged block, with empty project cells.
+    OutsideMerge,
+    /// It comes before the first project.
+    BeforeFirstProject,
+}
+
+/// An indicator row that lost its project, realigned to the indicator columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LostRow {
+    /// Index of the project it followed, if any.
+    pub after_project: Option<usize>,
+    pub how: LostHow,
+    pub indicator: RawIndicator,
+}
+
+/// The 合计 row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SumRow {
+    pub row: u32,
+    pub budget: Option<Located>,
+    pub own: Option<Located>,
+    pub transfer: Option<Located>,
+}
+
+/// A row that is not part of the data: a note inside or after the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherRow {
+    pub row: u32,
+    pub col: u32,
+    pub text: String,
+    /// Inside the table (between the header and the 合计 row) rather than after it.
+    pub inside_table: bool,
+}
+
+/// What the text around the table says about the department.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentInfo {
+    /// The department's name and the cell it was read from.
+    pub department: Option<(String, String)>,
+    pub year: Option<i32>,
+    /// The number of projects the footnote declares, and its cell.
+    pub declared_count: Option<(u32, String)>,
+    /// The total (万元) the footnote declares, and its cell.
+    pub footnote_total: Option<(f64, String)>,
+}
+
+/// Everything read from one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTable {
+    pub sheet: String,
+    pub layout: TableLayout,
+    pub document: DocumentInfo,
+    pub sum_row: Option<SumRow>,
+    pub projects: Vec<RawProject>,
+    pub lost_rows: Vec<LostRow>,
+    pub other_rows: Vec<OtherRow>,
+}
+
+/// Sorts the rows of a grid into the parts of its table.
+pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
+    let cols = &layout.columns;
+    let mut table = RawTable {
+        sheet: grid.sheet.clone(),
+        layout: layout.clone(),
+        document: DocumentInfo::default(),
+        sum_row: None,
+        projects: Vec::new(),
+        lost_rows: Vec::new(),
+        other_rows: Vec::new(),
+    };
+    let mut titles = Vec::new();
+    for row in 0..layout.header_first_row {
+        titles.extend(
+            grid.row_cells(row)
+                .map(|(col, v)| (v.text(), cell_name(row, col))),
+        );
+    }
+    let mut footnotes = Vec::new();
+
+    let merged = uses_merged_projects(grid, layout);
+    let mut current: Option<usize> = None;
+    let mut after_sum = false;
+
+    for row in layout.header_last_row + 1..grid.row_count() {
+        let Some((first_col, _)) = grid.row_cells(row).next() else {
+            continue;
+        };
+        let single_text = single_cell_text(grid, row);
+
+        if after_sum {
+            match single_text {
+                Some(text) if is_footnote(&text, rules) => {
+                    footnotes.push((text, cell_name(row, first_col)))
+                }
+                _ => table.other_rows.push(OtherRow {
+                    row,
+                    col: first_col,
+                    text: row_text(grid, row),
+                    inside_table: false,
+                }),
+            }
+            continue;
+        }
+
+        if is_sum_row(grid, row, cols, rules) {
+            table.sum_row = Some(SumRow {
+                row,
+                budget: Located::maybe(grid, row, cols.budget),
+                own: Located::maybe(grid, row, cols.own),
+                transfer: Located::maybe(grid, row, cols.transfer),
+            });
+            after_sum = true;
+            continue;
+        }
+
+        if let Some(text) = &single_text
+            && is_footnote(text, rules)
+        {
+            footnotes.push((text.clone(), cell_name(row, first_col)));
+            continue;
+        }
+
+        let indicator = indicator_at(grid, row, cols);
+        let has_indicator = !indicator.is_empty();
+
+        if !has_indicator && let Some(shifted) = shifted_indicator(grid, row, cols, rules) {
+            table.lost_rows.push(LostRow {
+                after_project: current,
+                how: LostHow::ShiftedLeft,
+                indicator: shifted,
+            });
+            continue;
+        }
+
+        let inside_current_block = merged
+            && current
+                .map(|i| row <= table.projects[i].last_row)
+                .unwrap_or(false);
+
+        if !inside_current_block && starts_project(grid, row, cols, has_indicator) {
+            let same_as_current = current.is_some_and(|i| {
+                let p = &table.projects[i];
+                p.name.value == *grid.get(row, cols.project_name)
+                    && p.seq.as_ref().map(|l| &l.value)
+                        == cols.seq.map(|c| grid.get(row, c))
+            });
+            if same_as_current && !merged {
+                // Project cells repeated on every row instead of merged: one project.
+                if let Some(i) = current {
+                    table.projects[i].last_row = row;
+                    if has_indicator {
+                        table.projects[i].indicators.push(indicator);
+                    }
+                }
+                continue;
+            }
+            let last_row = project_block_end(grid, row, cols);
+            table.projects.push(RawProject {
+                first_row: row,
+                last_row,
+                seq: Located::maybe(grid, row, cols.seq),
+                name: Located::at(grid, row, cols.project_name),
+                overview: Located::maybe(grid, row, cols.overview),
+                budget: Located::maybe(grid, row, cols.budget),
+                own: Located::maybe(grid, row, cols.own),
+                transfer: Located::maybe(grid, row, cols.transfer),
+                goal: Located::maybe(grid, row, cols.goal),
+                indicators: if has_indicator { vec![indicator] } else { vec![] },
+            });
+            current = Some(table.projects.len() - 1);
+            continue;
+        }
+
+        if has_indicator {
+            match current {
+                None => table.lost_rows.push(LostRow {
+                    after_project: None,
+                    how: LostHow::BeforeFirstProject,
+                    indicator,
+                }),
+                Some(_) if merged && !inside_current_block => table.lost_rows.push(LostRow {
+                    after_project: current,
+                    how: LostHow::OutsideMerge,
+                    indicator,
+                }),
+                Some(i) => {
+                    let p = &mut table.projects[i];
+                    p.last_row = p.last_row.max(row);
+                    p.indicators.push(indicator);
+                }
+            }
+            continue;
+        }
+
+        table.other_rows.push(OtherRow {
+            row,
+            col: first_col,
+            text: row_text(grid, row),
+            inside_table: true,
+        });
+    }
+
+    table.document = read_document(&titles, &footnotes, rules);
+    table
+}
+
+/// Does the sheet merge project cells vertically below the header? Then blocks, not the next
+/// 序号, end projects.
+fn uses_merged_projects(grid: &Grid, layout: &TableLayout) -> bool {
+    let cols = &layout.columns;
+    let key_cols: Vec<u32> = [Some(cols.project_name), cols.seq].into_iter().flatten().collect();
+    grid.merges.as_ref().is_some_and(|merges| {
+        merges.iter().any(|m| {
+            m.first_row > layout.header_last_row
+                && m.last_row > m.first_row
+                && key_cols.iter().any(|&c| (m.first_col..=m.last_col).contains(&c))
+        })
+    })
+}
+
+/// The last row of the merged block that starts a project, or the row itself.
+fn project_block_end(grid: &Grid, row: u32, cols: &Columns) -> u32 {
+    [Some(cols.project_name), cols.seq]
+        .into_iter()
+        .flatten()
+        .filter_map(|c| grid.merge_at(row, c))
+        .filter(|m| m.first_row == row)
+        .map(|m| m.last_row)
+        .max()
+        .unwrap_or(row)
+}
+
+fn indicator_at(grid: &Grid, row: u32, cols: &Columns) -> RawIndicator {
+    RawIndicator {
+        row,
+        name: Located::at(grid, row, cols.indicator_name),
+        op: Located::maybe(grid, row, cols.operator),
+        target: Located::at(grid, row, cols.target),
+        unit: Located::maybe(grid, row, cols.unit),
+    }
+}
+
+/// A row whose indicator columns are empty but whose first used cells read as an indicator
+/// (name, operator or nothing, a target, a unit): it was shifted into the project columns.
+fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Option<RawIndicator> {
+    let (start, first) = grid.row_cells(row).next()?;
+    if start >= cols.indicator_name {
+        return None;
+    }
+    let name = first.text();
+    // A bare number in the first column is a 序号, not an indicator name.
+    if parse_number(&name).is_some() {
+        return None;
+    }
+    let relative = |c: u32| c.checked_sub(cols.indicator_name).map(|d| start + d);
+    let op_col = cols.operator.and_then(relative);
+    let target_col = relative(cols.target)?;
+    let unit_col = cols.unit.and_then(relative);
+    let op_ok = op_col.is_none_or(|c| {
+        let op = grid.text(row, c);
+        op.is_empty() || rules.operator(&op).is_some()
+    });
+    if !op_ok || grid.get(row, target_col).is_empty() {
+        return None;
+    }
+    // Nothing may stand beyond the realigned indicator, or it is some other kind of row.
+    let last_used = [Some(target_col), unit_col, op_col].into_iter().flatten().max()?;
+    if grid.row_cells(row).any(|(c, _)| c > last_used) {
+        return None;
+    }
+    Some(RawIndicator {
+        row,
+        name: Located::at(grid, row, start),
+        op: op_col.map(|c| Located::at(grid, row, c)),
+        target: Located::at(grid, row, target_col),
+        unit: unit_col.map(|c| Located::at(grid, row, c)),
+    })
+}
+
+/// Does this row begin a project? A name or an amount does; a 序号 does when it is a number
+/// or the row carries an indicator (a bare heading such as "一、专项" does not).
+fn starts_project(grid: &Grid, row: u32, cols: &Columns, has_indicator: bool) -> bool {
+    let filled = |c: Option<u32>| c.is_some_and(|c| !grid.get(row, c).is_empty());
+    if filled(Some(cols.project_name)) || filled(cols.budget) {
+        return true;
+    }
+    match cols.seq {
+        Some(c) if filled(Some(c)) => has_indicator || parse_number(&grid.text(row, c)).is_some(),
+        _ => false,
+    }
+}
+
+fn is_sum_row(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool {
+    let mut label_cols: Vec<u32> = [cols.seq, Some(cols.project_name)].into_iter().flatten().collect();
+    if let Some((first, _)) = grid.row_cells(row).next() {
+        label_cols.push(first);
+    }
+    label_cols.iter().any(|&c| rules.is_sum_label(&grid.text(row, c)))
+}
+
+/// The text of a row that holds exactly one non-empty cell.
+fn single_cell_text(grid: &Grid, row: u32) -> Option<String> {
+    let mut cells = grid.row_cells(row);
+    let (_, first) = cells.next()?;
+    if cells.next().is_some() {
+        return None;
+    }
+    Some(first.text())
+}
+
+/// All of a row's text, cell by cell, for quoting in a message.
+fn row_text(grid: &Grid, row: u32) -> String {
+    grid.row_cells(row)
+        .map(|(_, v)| v.text())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn is_footnote(text: &str, rules: &Rules) -> bool {
+    let d = &rules.document;
+    [&d.footnote_count, &d.footnote_total, &d.footnote_department]
+        .iter()
+        .any(|patterns| patterns.iter().any(|p| p.is_match(text)))
+}
+
+fn capture(patterns: &[regex::Regex], text: &str, group: &str) -> Option<String> {
+    patterns.iter().find_map(|p| {
+        p.captures(text)
+            .and_then(|c| c.name(group).map(|m| m.as_str().trim().to_string()))
+            .filter(|s| !s.is_empty())
+    })
+}
+
+/// Reads department, year and declared figures from the title rows and the footnotes.
+/// A 单位名称 line names the department most reliably, then the footnote, then the title.
+fn read_document(
+    titles: &[(String, String)],
+    footnotes: &[(String, String)],
+    rules: &Rules,
+) -> DocumentInfo {
+    let d = &rules.document;
+    let mut info = DocumentInfo::default();
+    let find = |lines: &[(String, String)], patterns: &[regex::Regex], group: &str| {
+        lines
+            .iter()
+            .find_map(|(text, cell)| capture(patterns, text, group).map(|v| (v, cell.clone())))
+    };
+    info.department = find(titles, &d.unit_line_department, "department")
+        .or_else(|| find(footnotes, &d.footnote_department, "department"))
+        .or_else(|| find(titles, &d.title_department, "department"));
+    info.year = find(footnotes, &d.footnote_year, "year")
+        .or_else(|| find(titles, &d.title_year, "year"))
+        .and_then(|(y, _)| y.parse().ok());
+    info.declared_count = find(footnotes, &d.footnote_count, "count")
+        .and_then(|(n, cell)| n.parse().ok().map(|n| (n, cell)));
+    info.footnote_total = find(footnotes, &d.footnote_total, "total")
+        .and_then(|(t, cell)| parse_number(&t).map(|t| (t, cell)));
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::detect;
+
+    fn text_grid(text: &str) -> Grid {
+        crate::read::read_delimited(text.as_bytes(), "t")
+    }
+
+    const HEADER: &str = "序号\t项目名称\t项目概况\t预算金额(万元)\t本级支出(万元)\t转移支付支出(万元)\t年度绩效目标\t核心绩效指标\t\t\t\n\t\t\t\t\t\t\t指标名称\t运算符\t年度目标值\t单位\n";
+
+    #[test]
+    fn projects_run_to_the_next_seq_and_shifted_rows_are_lost() {
+        let text = format!(
+            "{HEADER}1\t甲\t概况\t10\t10\t0\t目标\t满意度\t≧\t95\t%\n\t\t\t\t\t\t\t数量\t≧\t3\t个\n三类会议标准\t≦\t400\t元\n2\t乙\t\t5\t5\t0\t\t质量\t=\t100\t%\n提升\t\t明显\n合计\t\t\t15\t15\t0\n\n2024年,某某局部门全面公开预算项目支出绩效目标,其中,本级部门预算项目3个,预算金额20万元\n"
+        );
+        let grid = text_grid(&text);
+        let rules = Rules::builtin().expect("rules");
+        let layout = detect(&grid, &rules).expect("layout");
+        let t = extract(&grid, &layout, &rules);
+        assert_eq!(t.projects.len(), 2);
+        assert_eq!(t.projects[0].indicators.len(), 2);
+        assert_eq!(t.projects[1].indicators.len(), 1);
+        assert_eq!(t.lost_rows.len(), 2);
+        assert_eq!(t.lost_rows[0].after_project, Some(0));
+        assert_eq!(t.lost_rows[0].indicator.name.text(), "三类会议标准");
+        assert_eq!(t.lost_rows[0].indicator.target.text(), "400");
+        assert_eq!(t.lost_rows[0].indicator.unit.as_ref().map(|u| u.text()), Some("元".into()));
+        assert_eq!(t.lost_rows[1].indicator.target.text(), "明显");
+        assert_eq!(t.lost_rows[1].after_project, Some(1));
+        let sum = t.sum_row.expect("sum row");
+        assert_eq!(sum.budget.map(|b| b.text()), Some("15".into()));
+        assert_eq!(t.document.department.map(|d| d.0), Some("某某局".into()));
+        assert_eq!(t.document.year, Some(2024));
+        assert_eq!(t.document.declared_count.map(|d| d.0), Some(3));
+        assert_eq!(t.document.footnote_total.map(|d| d.0), Some(20.0));
+        assert!(t.other_rows.is_empty(), "{:?}", t.other_rows);
+    }
+
+    #[test]
+    fn notes_inside_the_table_are_kept() {
+        let text = format!("{HEADER}1\t甲\t\t10\t10\t0\t\t满意度\t≧\t95\t%\n\t\t说明:另行报送\t\t\t\t这一行不是指标\n");
+        let grid = text_grid(&text);
+        let rules = Rules::builtin().expect("rules");
+        let layout = detect(&grid, &rules).expect("layout");
+        let t = extract(&grid, &layout, &rules);
+        assert_eq!(t.other_rows.len(), 1);
+        assert!(t.other_rows[0].text.contains("说明"));
+        assert!(t.other_rows[0].inside_table);
+    }
+}

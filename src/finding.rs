@@ -1,0 +1,171 @@
+//! Findings: everything jixiao noticed, repaired or could not do, with a stable code and the
+//! place it is about. One type for every stage, so the report, the 问题 sheet and the README's
+//! table of codes all come from the same list.
+
+use serde::Serialize;
+
+/// How much a finding matters to the person reading the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A figure cannot be trusted as it stands, or data could not be read.
+    Error,
+    /// Something a reviewer should look at; the data was kept as written or repaired.
+    Warning,
+    /// A certain repair or a fact worth recording.
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// The word shown in the 问题 sheet.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+            Severity::Info => "提示",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $severity:ident, $meaning:literal; )*) => {
+        /// Every finding code. The snake_case names are stable: scheduled jobs match on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Code {
+            $( $(#[$doc])* #[serde(rename = $code)] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable snake_case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The severity a finding of this code has.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One line on what the code means, as documented in the README.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The file could not be opened or parsed.
+    ReadFailed = "read_failed", Error, "The file could not be read (damaged, encrypted, not a workbook); nothing from it is in the summary.";
+    /// An input named on the command line does not exist or cannot be listed.
+    InputNotFound = "input_not_found", Error, "An INPUT does not exist, cannot be listed, or its pattern matched no file.";
+    /// An Office/WPS lock or temporary file.
+    LockFile = "lock_file", Info, "An Excel/WPS/LibreOffice lock or temporary file (~$名称.xlsx, .~lock.名称#) was skipped.";
+    /// The input's kind is not one jixiao reads.
+    UnsupportedFormat = "unsupported_format", Warning, "The file's type is not one jixiao reads; it was skipped.";
+    /// A sheet holds no recognisable performance table.
+    NoTable = "no_table", Warning, "No 项目绩效目标 table header was found on the sheet (or in the file).";
+    /// A hidden sheet was not read.
+    HiddenSheet = "hidden_sheet", Info, "A hidden sheet was skipped.";
+    /// A sheet too large to be a real table was not read.
+    SheetTooLarge = "sheet_too_large", Error, "The sheet's used range exceeds the cell cap; it was not read.";
+    /// A cell holds an Excel error value.
+    CellError = "cell_error", Warning, "A cell holds an Excel error (#REF!, #VALUE!…); it was read as empty.";
+    /// An amount cell is not a number.
+    BadAmount = "bad_amount", Error, "A budget cell is not a number; the amount was left empty.";
+    /// An operator the rules do not know.
+    UnknownOperator = "unknown_operator", Warning, "The operator is not one the rules know; it was kept as written.";
+    /// A row that lost its project.
+    ShiftedRow = "shifted_row", Warning, "An indicator row that lost its project (shifted into the project columns, or outside every project's merged cells); realigned and kept under (未归属).";
+    /// Identical indicator rows collapsed to one.
+    DuplicateRow = "duplicate_row", Info, "Indicator rows of one project identical after normalization were collapsed to one; the count is kept in copies.";
+    /// Same indicator name with different targets.
+    ConflictingDuplicate = "conflicting_duplicate", Warning, "One project lists the same indicator name with different targets; all are kept.";
+    /// A text row after the table that is not a recognised footnote.
+    NoteRow = "note_row", Info, "A text row after the table that is not a recognised footnote; its text is quoted in the message.";
+    /// A row inside the table that is neither a project nor an indicator.
+    UnrecognizedRow = "unrecognized_row", Warning, "A row inside the table that is neither a project nor an indicator; its text is quoted in the message.";
+    /// A project row without a name.
+    MissingProjectName = "missing_project_name", Warning, "A project row has a 序号 or amounts but no 项目名称.";
+    /// The 合计 row disagrees with the projects.
+    SumMismatch = "sum_mismatch", Error, "The 合计 row differs from the sum of the projects' amounts.";
+    /// 本级 + 转移支付 ≠ 预算金额.
+    OwnPlusTransferMismatch = "own_plus_transfer_mismatch", Error, "A project's 本级支出 plus 转移支付支出 differs from its 预算金额.";
+    /// The footnote declares another number of projects.
+    DeclaredCountMismatch = "declared_count_mismatch", Warning, "The footnote declares a different number of projects than the table names.";
+    /// The footnote declares another total.
+    DeclaredTotalMismatch = "declared_total_mismatch", Error, "The footnote declares a different total than the sum of the projects' budgets.";
+}
+
+/// One thing noticed about an input, with where it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: Code,
+    /// The input's path as given on the command line or found under a directory.
+    pub file: String,
+    /// The department (unit) the finding belongs to, where known.
+    pub department: String,
+    pub sheet: String,
+    /// The cell it is about, such as "D161"; empty when it is about the whole file or sheet.
+    pub cell: String,
+    pub message: String,
+    /// Index of the project within its department the finding is about, for per-project counts.
+    #[serde(skip)]
+    pub project: Option<usize>,
+}
+
+impl Finding {
+    /// A finding with the code's own severity.
+    pub fn new(code: Code, file: &str, sheet: &str, cell: String, message: String) -> Finding {
+        Finding {
+            severity: code.severity(),
+            code,
+            file: file.to_string(),
+            department: String::new(),
+            sheet: sheet.to_string(),
+            cell,
+            message,
+            project: None,
+        }
+    }
+
+    /// Ties the finding to a project of its department.
+    pub fn for_project(mut self, project: Option<usize>) -> Finding {
+        self.project = project;
+        self
+    }
+}
+
+/// Counts of findings by severity.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SeverityCounts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    pub fn count<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> SeverityCounts {
+        let mut counts = SeverityCounts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => counts.error += 1,
+                Severity::Warning => counts.warning += 1,
+                Severity::Info => counts.info += 1,
+            }
+        }
+        counts
+    }
+}

@@ -1,0 +1,195 @@
+//! Stage 3: find the table on a grid: which rows are the header and which column means what.
+//!
+//! The header is found by its names (through the rules' synonyms), never by row number. It may
+//! have two levels: a group cell such as 核心绩效指标 over 指标名称/运算符/年度目标值/单位, with
+//! the project columns merged down across both rows.
+
+use crate::grid::Grid;
+use crate::rules::{Field, Rules};
+use crate::text::fold;
+
+/// The column of each field, where the table has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub seq: Option<u32>,
+    pub project_name: u32,
+    pub overview: Option<u32>,
+    pub budget: Option<u32>,
+    pub own: Option<u32>,
+    pub transfer: Option<u32>,
+    pub goal: Option<u32>,
+    pub indicator_name: u32,
+    pub operator: Option<u32>,
+    pub target: u32,
+    pub unit: Option<u32>,
+}
+
+impl Columns {
+    /// The columns that describe the project (as opposed to one of its indicators).
+    pub fn project_columns(&self) -> Vec<u32> {
+        [
+            self.seq,
+            Some(self.project_name),
+            self.overview,
+            self.budget,
+            self.own,
+            self.transfer,
+            self.goal,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The columns of one indicator, in reading order.
+    pub fn indicator_columns(&self) -> Vec<u32> {
+        [
+            Some(self.indicator_name),
+            self.operator,
+            Some(self.target),
+            self.unit,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// Where the table sits on its grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableLayout {
+    /// First and last header row (equal for a one-level header).
+    pub header_first_row: u32,
+    pub header_last_row: u32,
+    pub columns: Columns,
+    /// Amounts are multiplied by this to give 万元 (1 for 万元, 0.0001 for 元).
+    pub amount_scale: f64,
+    /// The unit the amount headers name, as written ("万元", "元"), if any.
+    pub amount_unit: Option<String>,
+}
+
+/// Finds the table header in the first rows of the grid.
+pub fn detect(grid: &Grid, rules: &Rules) -> Option<TableLayout> {
+    let last = grid.row_count().min(rules.header_search_rows as u32);
+    (0..last).find_map(|row| layout_at(grid, rules, row))
+}
+
+/// The fields a header row names, by column, with any bracketed unit.
+fn fields_of_row(grid: &Grid, rules: &Rules, row: u32) -> Vec<(u32, Field, Option<String>)> {
+    grid.row_cells(row)
+        .filter_map(|(col, value)| {
+            let (field, unit) = rules.header_field(&value.text())?;
+            Some((col, field, unit))
+        })
+        .collect()
+}
+
+fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
+    let top = fields_of_row(grid, rules, row);
+    if !top.iter().any(|(_, f, _)| *f == Field::ProjectName) {
+        return None;
+    }
+    let below = fields_of_row(grid, rules, row + 1);
+    // A second header level only counts where the row below names indicator fields.
+    let two_level = below
+        .iter()
+        .any(|(_, f, _)| matches!(f, Field::IndicatorName | Field::Target));
+
+    let mut found: Vec<(Field, u32, Option<String>)> = Vec::new();
+    let mut take = |col: u32, field: Field, unit: Option<String>| {
+        if field != Field::IndicatorGroup && !found.iter().any(|(f, _, _)| *f == field) {
+            found.push((field, col, unit));
+        }
+    };
+    for (col, field, unit) in &top {
+        take(*col, *field, unit.clone());
+    }
+    if two_level {
+        for (col, field, unit) in &below {
+            take(*col, *field, unit.clone());
+        }
+    }
+    let col = |field: Field| found.iter().find(|(f, _, _)| *f == field).map(|x| x.1);
+    let columns = Columns {
+        seq: col(Field::Seq),
+        project_name: col(Field::ProjectName)?,
+        overview: col(Field::Overview),
+        budget: col(Field::Budget),
+        own: col(Field::Own),
+        transfer: col(Field::Transfer),
+        goal: col(Field::Goal),
+        indicator_name: col(Field::IndicatorName)?,
+        operator: col(Field::Operator),
+        target: col(Field::Target)?,
+        unit: col(Field::Unit),
+    };
+    let amount_unit = found
+        .iter()
+        .filter(|(f, _, _)| matches!(f, Field::Budget | Field::Own | Field::Transfer))
+        .find_map(|(_, _, unit)| unit.clone());
+    let amount_scale = match amount_unit.as_deref().map(fold).as_deref() {
+        Some("元") => 0.0001,
+        _ => 1.0,
+    };
+    Some(TableLayout {
+        header_first_row: row,
+        header_last_row: if two_level { row + 1 } else { row },
+        columns,
+        amount_scale,
+        amount_unit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::CellValue;
+
+    fn grid(rows: &[&[&str]]) -> Grid {
+        let mut g = Grid::new("s");
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, text) in cells.iter().enumerate() {
+                g.set(r as u32, c as u32, CellValue::Text(text.to_string()));
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn finds_two_level_header_below_a_title() {
+        let rules = Rules::builtin().expect("rules");
+        let g = grid(&[
+            &["项目绩效目标汇总表"],
+            &["序号", "项目名称", "项目概况", "预算金额(万元)", "本级支出(万元)", "转移支付支出(万元)", "年度绩效目标", "核心绩效指标"],
+            &["", "", "", "", "", "", "", "指标名称", "运算符", "年度目标值", "单位"],
+        ]);
+        let layout = detect(&g, &rules).expect("layout");
+        assert_eq!(layout.header_first_row, 1);
+        assert_eq!(layout.header_last_row, 2);
+        assert_eq!(layout.columns.seq, Some(0));
+        assert_eq!(layout.columns.budget, Some(3));
+        assert_eq!(layout.columns.indicator_name, 7);
+        assert_eq!(layout.columns.operator, Some(8));
+        assert_eq!(layout.columns.target, 9);
+        assert_eq!(layout.columns.unit, Some(10));
+        assert_eq!(layout.amount_scale, 1.0);
+    }
+
+    #[test]
+    fn one_level_header_with_yuan_amounts() {
+        let rules = Rules::builtin().expect("rules");
+        let g = grid(&[&["序号", "项目名称", "预算数(元)", "指标名称", "符号", "目标值", "计量单位"]]);
+        let layout = detect(&g, &rules).expect("layout");
+        assert_eq!(layout.header_last_row, 0);
+        assert_eq!(layout.columns.budget, Some(2));
+        assert_eq!(layout.columns.operator, Some(4));
+        assert_eq!(layout.amount_scale, 0.0001);
+    }
+
+    #[test]
+    fn unrelated_sheets_have_no_layout() {
+        let rules = Rules::builtin().expect("rules");
+        let g = grid(&[&["部门收支总表"], &["收入", "金额", "支出", "金额"]]);
+        assert_eq!(detect(&g, &rules), None);
+    }
+}

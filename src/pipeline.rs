@@ -1,0 +1,175 @@
+//! The per-file pipeline (read → layout → extract → normalize → check) and the run that maps
+//! it over every input in parallel. Rayon sits here and nowhere else; results come back in
+//! input order, so nothing downstream can depend on thread timing.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::discover::{InputFile, Status};
+use crate::finding::{Code, Finding};
+use crate::model::Department;
+use crate::normalize::Origin;
+use crate::rules::Rules;
+use crate::{check, extract, layout, normalize, read};
+
+/// What became of one sheet of an input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SheetRecord {
+    pub name: String,
+    /// "table" (read as a department), "no_table", "hidden", "empty" or "too_large".
+    pub status: &'static str,
+}
+
+/// Everything one input produced.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    pub display: String,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub sha256: Option<String>,
+    pub sheets: Vec<SheetRecord>,
+    pub departments: Vec<Department>,
+    pub findings: Vec<Finding>,
+}
+
+impl FileOutcome {
+    /// An input that was set aside without being read.
+    pub fn set_aside(display: &str, status: Status, code: Code, reason: &str) -> FileOutcome {
+        FileOutcome {
+            display: display.to_string(),
+            status,
+            reason: Some(reason.to_string()),
+            sha256: None,
+            sheets: Vec::new(),
+            departments: Vec::new(),
+            findings: vec![Finding::new(
+                code,
+                display,
+                "",
+                String::new(),
+                format!("{display}: {reason}"),
+            )],
+        }
+    }
+}
+
+/// Reads, interprets and checks one input. Never panics on bad input: whatever goes wrong
+/// becomes the outcome's status and findings.
+pub fn process_file(input: &InputFile, rules: &Rules) -> FileOutcome {
+    let content = match read::read_file(input) {
+        Ok(content) => content,
+        Err(e) => {
+            return FileOutcome::set_aside(
+                &input.display,
+                Status::Failed,
+                Code::ReadFailed,
+                &e.to_string(),
+            );
+        }
+    };
+    let file = input.display.as_str();
+    let mut outcome = FileOutcome {
+        display: input.display.clone(),
+        status: Status::Ok,
+        reason: None,
+        sha256: Some(content.sha256.clone()),
+        sheets: Vec::new(),
+        departments: Vec::new(),
+        findings: Vec::new(),
+    };
+    for skipped in &content.skipped_sheets {
+        outcome.sheets.push(SheetRecord {
+            name: skipped.sheet.clone(),
+            status: match skipped.code {
+                Code::HiddenSheet => "hidden",
+                _ => "too_large",
+            },
+        });
+        outcome.findings.push(Finding::new(
+            skipped.code,
+            file,
+            &skipped.sheet,
+            String::new(),
+            format!("工作表「{}」: {}", skipped.sheet, skipped.reason),
+        ));
+    }
+
+    let stem = Path::new(&input.path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| input.display.clone());
+    let several = content.grids.iter().filter(|g| g.row_count() > 0).count() > 1;
+    for grid in &content.grids {
+        if grid.row_count() == 0 {
+            outcome.sheets.push(SheetRecord {
+                name: grid.sheet.clone(),
+                status: "empty",
+            });
+            continue;
+        }
+        let Some(table_layout) = layout::detect(grid, rules) else {
+            outcome.sheets.push(SheetRecord {
+                name: grid.sheet.clone(),
+                status: "no_table",
+            });
+            outcome.findings.push(Finding::new(
+                Code::NoTable,
+                file,
+                &grid.sheet,
+                String::new(),
+                format!(
+                    "工作表「{}」前{}行中没有找到项目绩效目标表的表头 (项目名称、指标名称、年度目标值)",
+                    grid.sheet, rules.header_search_rows
+                ),
+            ));
+            continue;
+        };
+        outcome.sheets.push(SheetRecord {
+            name: grid.sheet.clone(),
+            status: "table",
+        });
+        let raw = extract::extract(grid, &table_layout, rules);
+        let fallback = if several { grid.sheet.as_str() } else { stem.as_str() };
+        let origin = Origin {
+            file,
+            fallback_department: fallback,
+        };
+        let (mut department, mut findings) = normalize::normalize(&raw, &origin, rules);
+        findings.extend(check::check(&department, rules));
+        for f in &findings {
+            if let Some(p) = f.project.and_then(|i| department.projects.get_mut(i)) {
+                p.finding_count += 1;
+            }
+        }
+        outcome.findings.extend(findings);
+        outcome.departments.push(department);
+    }
+    if outcome.departments.is_empty() {
+        outcome.status = Status::Skipped;
+        outcome.reason = Some("没有找到项目绩效目标表 (no performance table found)".to_string());
+    }
+    outcome
+}
+
+/// Processes every input on a pool of `jobs` threads (0: one per core), calling `progress`
+/// after each file. Outcomes come back in the order of `inputs`.
+pub fn process_all(
+    inputs: &[InputFile],
+    rules: &Rules,
+    jobs: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<FileOutcome>, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    Ok(pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let outcome = process_file(input, rules);
+                progress();
+                outcome
+            })
+            .collect()
+    }))
+}

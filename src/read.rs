@@ -1,0 +1,390 @@
+//! Stage 2: read one input file into raw grids, one per sheet.
+//!
+//! Workbooks go through calamine with the concrete reader for their extension (so that a
+//! password or a damaged archive is reported as such, not as "cannot detect format"); xlsx
+//! sheets are streamed cell by cell so that a stray far-away cell cannot blow up memory.
+//! Delimited text is decoded from UTF-8 (with or without BOM) or, failing that, GB18030, and
+//! each record keeps its line number as its row, which is what Excel shows on opening the file.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, DataRef, Reader, SheetVisible, Xls, Xlsb, Xlsx};
+use sha2::{Digest, Sha256};
+
+use crate::discover::{Format, InputFile};
+use crate::finding::Code;
+use crate::grid::{CellValue, Grid, Merge};
+
+/// The most non-empty cells jixiao reads from one sheet; real tables hold a few thousand.
+pub const MAX_CELLS_PER_SHEET: usize = 5_000_000;
+
+/// A sheet that was not read, and why.
+#[derive(Debug, Clone)]
+pub struct SkippedSheet {
+    pub sheet: String,
+    pub code: Code,
+    pub reason: String,
+}
+
+/// What reading one file gave.
+#[derive(Debug, Default)]
+pub struct FileContent {
+    pub grids: Vec<Grid>,
+    pub skipped_sheets: Vec<SkippedSheet>,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot open the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the workbook is password-protected (encrypted); jixiao cannot read it")]
+    Encrypted,
+    #[error("not a readable {format} workbook: {message}")]
+    Workbook {
+        format: &'static str,
+        message: String,
+    },
+}
+
+/// Reads every sheet of one input.
+pub fn read_file(input: &InputFile) -> Result<FileContent, ReadError> {
+    let bytes = std::fs::read(&input.path)?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let mut content = match input.format {
+        Format::Delimited => FileContent {
+            grids: vec![read_delimited(&bytes, &sheet_name_for_text(&input.path))],
+            ..FileContent::default()
+        },
+        Format::Xlsx => read_xlsx(bytes)?,
+        Format::Xls => read_with_ranges::<Xls<_>>(bytes, "xls", true)?,
+        Format::Xlsb => read_with_ranges::<Xlsb<_>>(bytes, "xlsb", false)?,
+        Format::Ods => read_with_ranges::<calamine::Ods<_>>(bytes, "ods", false)?,
+    };
+    content.sha256 = sha256;
+    Ok(content)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Excel names the one sheet of a text file after the file; so do we, so cell names match.
+fn sheet_name_for_text(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    stem.chars().take(31).collect()
+}
+
+/// Decodes text bytes: UTF-8 (a BOM is dropped), else GB18030, the superset of GBK that
+/// Chinese government exports use.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => text.to_string(),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::GB18030.decode(body);
+            text.into_owned()
+        }
+    }
+}
+
+/// Tab wins where the text has at least as many tabs as commas in its first lines: amounts
+/// such as "1,709.50" put commas into tab-separated files, never tabs into comma-separated ones.
+fn detect_delimiter(text: &str) -> u8 {
+    let head: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
+    let tabs = head.matches('\t').count();
+    let commas = head.matches(',').count();
+    if tabs > 0 && tabs >= commas / 4 {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Reads delimited text into a grid; each record sits on the row of the line it starts on.
+pub fn read_delimited(bytes: &[u8], sheet: &str) -> Grid {
+    // One line ending, so that counting blank lines below is counting '\n'.
+    let text = decode_text(bytes).replace("\r\n", "\n").replace('\r', "\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(detect_delimiter(&text))
+        .from_reader(text.as_bytes());
+    let mut grid = Grid::new(sheet);
+    let mut record = csv::StringRecord::new();
+    // csv skips blank lines and reports a record's position as the start of the blank lines
+    // before it; Excel shows each blank line as an empty row. So the row is the previous
+    // record's plus one, plus the blank lines skipped in between (a quoted field spanning
+    // lines stays one row, as in Excel).
+    let bytes = text.as_bytes();
+    let mut next_row: usize = 0;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {
+                let start = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+                let blank_lines = bytes
+                    .get(start..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| b == b'\n')
+                    .count();
+                let row = (next_row + blank_lines) as u32;
+                next_row = row as usize + 1;
+                for (col, field) in record.iter().enumerate() {
+                    grid.set(row, col as u32, CellValue::Text(field.to_string()));
+                }
+            }
+            Ok(false) => break,
+            // With decoded text and flexible records the only error left is malformed quoting;
+            // what was read before it is kept, and the reader moves on to the next record.
+            Err(_) => continue,
+        }
+    }
+    grid
+}
+
+fn convert_ref(value: &DataRef<'_>) -> CellValue {
+    match value {
+        DataRef::Empty => CellValue::Empty,
+        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::SharedString(s) => CellValue::Text((*s).to_string()),
+        DataRef::Float(f) => CellValue::Number(*f),
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Bool(b) => CellValue::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        DataRef::DateTime(d) => CellValue::Text(date_text(d)),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Error(e) => CellValue::Error(e.to_string()),
+    }
+}
+
+fn convert(value: &Data) -> CellValue {
+    match value {
+        Data::Empty => CellValue::Empty,
+        Data::String(s) => CellValue::Text(s.clone()),
+        Data::Float(f) => CellValue::Number(*f),
+        Data::Int(i) => CellValue::Number(*i as f64),
+        Data::Bool(b) => CellValue::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        Data::DateTime(d) => CellValue::Text(date_text(d)),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::Error(e) => CellValue::Error(e.to_string()),
+    }
+}
+
+/// A date cell as the user sees it (2024-12-31), not as its serial number.
+fn date_text(d: &calamine::ExcelDateTime) -> String {
+    let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+    if (h, min, s) == (0, 0, 0) {
+        format!("{y:04}-{m:02}-{day:02}")
+    } else {
+        format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{s:02}")
+    }
+}
+
+fn read_xlsx(bytes: Vec<u8>) -> Result<FileContent, ReadError> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let mut content = FileContent::default();
+    for sheet in workbook.sheets_metadata().to_vec() {
+        if sheet.visible != SheetVisible::Visible {
+            content.skipped_sheets.push(hidden(&sheet.name));
+            continue;
+        }
+        let merges = workbook
+            .merge_cells_by_sheet_name(&sheet.name)
+            .map_err(xlsx_error)?;
+        let mut grid = Grid::new(sheet.name.clone());
+        let mut reader = match workbook.worksheet_cells_reader(&sheet.name) {
+            Ok(reader) => reader,
+            // A chart sheet or dialog sheet has no cells: nothing to read, not an error.
+            Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
+            Err(e) => return Err(xlsx_error(e)),
+        };
+        let mut cells = 0usize;
+        let mut too_large = false;
+        while let Some(cell) = reader.next_cell().map_err(xlsx_error)? {
+            let value = convert_ref(cell.get_value());
+            if value.is_empty() {
+                continue;
+            }
+            cells += 1;
+            if cells > MAX_CELLS_PER_SHEET {
+                too_large = true;
+                break;
+            }
+            let (row, col) = cell.get_position();
+            grid.set(row, col, value);
+        }
+        if too_large {
+            content.skipped_sheets.push(SkippedSheet {
+                sheet: sheet.name.clone(),
+                code: Code::SheetTooLarge,
+                reason: format!(
+                    "工作表超过 {MAX_CELLS_PER_SHEET} 个非空单元格,未读取 (sheet has more than {MAX_CELLS_PER_SHEET} non-empty cells)"
+                ),
+            });
+            continue;
+        }
+        grid.merges = Some(merges.iter().map(merge_from).collect());
+        content.grids.push(grid);
+    }
+    Ok(content)
+}
+
+fn hidden(name: &str) -> SkippedSheet {
+    SkippedSheet {
+        sheet: name.to_string(),
+        code: Code::HiddenSheet,
+        reason: "隐藏的工作表,未读取 (hidden sheet skipped)".to_string(),
+    }
+}
+
+fn merge_from(d: &calamine::Dimensions) -> Merge {
+    Merge {
+        first_row: d.start.0,
+        first_col: d.start.1,
+        last_row: d.end.0,
+        last_col: d.end.1,
+    }
+}
+
+fn xlsx_error(e: calamine::XlsxError) -> ReadError {
+    match e {
+        calamine::XlsxError::Password => ReadError::Encrypted,
+        other => ReadError::Workbook {
+            format: "xlsx",
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Formats whose sheets calamine reads as whole ranges (xls, xlsb, ods).
+trait RangeWorkbook: Sized {
+    fn open(bytes: Vec<u8>) -> Result<Self, ReadError>;
+    fn sheets(&self) -> Vec<calamine::Sheet>;
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String>;
+    fn merges(&self, _name: &str) -> Option<Vec<Merge>> {
+        None
+    }
+}
+
+fn workbook_error(format: &'static str, message: String) -> ReadError {
+    if message.to_lowercase().contains("password") || message.contains("encrypt") {
+        ReadError::Encrypted
+    } else {
+        ReadError::Workbook { format, message }
+    }
+}
+
+impl RangeWorkbook for Xls<Cursor<Vec<u8>>> {
+    fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
+        Xls::new(Cursor::new(bytes)).map_err(|e| workbook_error("xls", e.to_string()))
+    }
+    fn sheets(&self) -> Vec<calamine::Sheet> {
+        self.sheets_metadata().to_vec()
+    }
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
+        self.worksheet_range(name).map_err(|e| e.to_string())
+    }
+    fn merges(&self, name: &str) -> Option<Vec<Merge>> {
+        self.merge_cells_by_sheet_name(name)
+            .ok()
+            .map(|m| m.iter().map(merge_from).collect())
+    }
+}
+
+impl RangeWorkbook for Xlsb<Cursor<Vec<u8>>> {
+    fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
+        Xlsb::new(Cursor::new(bytes)).map_err(|e| workbook_error("xlsb", e.to_string()))
+    }
+    fn sheets(&self) -> Vec<calamine::Sheet> {
+        self.sheets_metadata().to_vec()
+    }
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
+        self.worksheet_range(name).map_err(|e| e.to_string())
+    }
+}
+
+impl RangeWorkbook for calamine::Ods<Cursor<Vec<u8>>> {
+    fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
+        calamine::Ods::new(Cursor::new(bytes)).map_err(|e| workbook_error("ods", e.to_string()))
+    }
+    fn sheets(&self) -> Vec<calamine::Sheet> {
+        self.sheets_metadata().to_vec()
+    }
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
+        self.worksheet_range(name).map_err(|e| e.to_string())
+    }
+}
+
+fn read_with_ranges<W: RangeWorkbook>(
+    bytes: Vec<u8>,
+    format: &'static str,
+    has_merges: bool,
+) -> Result<FileContent, ReadError> {
+    let mut workbook = W::open(bytes)?;
+    let mut content = FileContent::default();
+    for sheet in workbook.sheets() {
+        if sheet.visible != SheetVisible::Visible {
+            content.skipped_sheets.push(hidden(&sheet.name));
+            continue;
+        }
+        let range = match workbook.range(&sheet.name) {
+            Ok(range) => range,
+            Err(message) => return Err(workbook_error(format, message)),
+        };
+        let mut grid = Grid::new(sheet.name.clone());
+        for (row, col, value) in range.used_cells() {
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            grid.set(r0 + row as u32, c0 + col as u32, convert(value));
+        }
+        if has_merges {
+            grid.merges = workbook.merges(&sheet.name);
+        }
+        content.grids.push(grid);
+    }
+    Ok(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rows_keep_their_line_numbers() {
+        let grid = read_delimited("\n\n标题\t\t\n序号\t项目名称\n1\t甲\n".as_bytes(), "s");
+        assert_eq!(grid.text(2, 0), "标题");
+        assert_eq!(grid.text(3, 1), "项目名称");
+        assert_eq!(grid.text(4, 1), "甲");
+        assert!(grid.row_is_empty(0));
+    }
+
+    #[test]
+    fn gbk_and_bom_are_decoded() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("序号,项目名称\n1,办公费\n");
+        let grid = read_delimited(&gbk, "s");
+        assert_eq!(grid.text(1, 1), "办公费");
+        let bom = "\u{FEFF}序号\t项目名称\n".as_bytes();
+        assert_eq!(read_delimited(bom, "s").text(0, 0), "序号");
+    }
+
+    #[test]
+    fn blank_lines_between_records_count_as_rows() {
+        let grid = read_delimited(b"x\r\n\r\ny\n\n\nz\n\"a\nb\"\nw\n", "s");
+        assert_eq!(grid.text(0, 0), "x");
+        assert_eq!(grid.text(2, 0), "y");
+        assert_eq!(grid.text(5, 0), "z");
+        assert_eq!(grid.text(6, 0), "a\nb");
+        assert_eq!(grid.text(7, 0), "w");
+    }
+
+    #[test]
+    fn tab_beats_thousands_commas() {
+        let grid = read_delimited("合计\t\t\t1,709.50\t1,709.50\n".as_bytes(), "s");
+        assert_eq!(grid.text(0, 3), "1,709.50");
+    }
+}
