@@ -12,7 +12,11 @@ use crate::consolidate::Summary;
 use crate::{ConsolidateOptions, Progress};
 
 #[derive(Debug, Parser)]
-#[command(name = "jixiao", version, about = "项目绩效目标汇总: consolidate departmental performance-target tables")]
+#[command(
+    name = "jixiao",
+    version,
+    about = "项目绩效目标汇总: consolidate departmental performance-target tables"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,9 +119,9 @@ fn progress_bar(quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} 个文件  已用 {elapsed}  {per_sec}",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} 个文件  已用 {elapsed}  {per_sec}")
+    {
         bar.set_style(style);
     }
     bar

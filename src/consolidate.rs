@@ -92,7 +92,13 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules_origin: &str) -> Summar
         });
         // A department is one sheet of one file: count its findings within its own file.
         for d in &outcome.departments {
-            department_findings.push(outcome.findings.iter().filter(|f| f.sheet == d.sheet).count());
+            department_findings.push(
+                outcome
+                    .findings
+                    .iter()
+                    .filter(|f| f.sheet == d.sheet)
+                    .count(),
+            );
         }
         departments.extend(outcome.departments);
         findings.extend(outcome.findings);

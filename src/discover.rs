@@ -117,12 +117,21 @@ impl Collector {
             // explicitly, the user expects to hear why nothing came of them.
             if explicit {
                 let reason = "不支持的文件类型 (unsupported file type)";
-                self.set_aside(&display, Status::Skipped, Code::UnsupportedFormat, reason.into());
+                self.set_aside(
+                    &display,
+                    Status::Skipped,
+                    Code::UnsupportedFormat,
+                    reason.into(),
+                );
             }
             return;
         };
         let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if self.seen_real.get(&real).is_some_and(|first| first != &display) {
+        if self
+            .seen_real
+            .get(&real)
+            .is_some_and(|first| first != &display)
+        {
             return;
         }
         self.seen_real.insert(real, display.clone());
@@ -219,7 +228,10 @@ mod tests {
     #[test]
     fn formats_ignore_case() {
         assert_eq!(Format::from_path(Path::new("a.XLSX")), Some(Format::Xlsx));
-        assert_eq!(Format::from_path(Path::new("a.Txt")), Some(Format::Delimited));
+        assert_eq!(
+            Format::from_path(Path::new("a.Txt")),
+            Some(Format::Delimited)
+        );
         assert_eq!(Format::from_path(Path::new("a.docx")), None);
     }
 

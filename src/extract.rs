@@ -225,8 +225,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
             let same_as_current = current.is_some_and(|i| {
                 let p = &table.projects[i];
                 p.name.value == *grid.get(row, cols.project_name)
-                    && p.seq.as_ref().map(|l| &l.value)
-                        == cols.seq.map(|c| grid.get(row, c))
+                    && p.seq.as_ref().map(|l| &l.value) == cols.seq.map(|c| grid.get(row, c))
             });
             if same_as_current && !merged {
                 // Project cells repeated on every row instead of merged: one project.
@@ -249,7 +248,11 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
                 own: Located::maybe(grid, row, cols.own),
                 transfer: Located::maybe(grid, row, cols.transfer),
                 goal: Located::maybe(grid, row, cols.goal),
-                indicators: if has_indicator { vec![indicator] } else { vec![] },
+                indicators: if has_indicator {
+                    vec![indicator]
+                } else {
+                    vec![]
+                },
             });
             current = Some(table.projects.len() - 1);
             continue;
@@ -292,12 +295,17 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
 /// 序号, end projects.
 fn uses_merged_projects(grid: &Grid, layout: &TableLayout) -> bool {
     let cols = &layout.columns;
-    let key_cols: Vec<u32> = [Some(cols.project_name), cols.seq].into_iter().flatten().collect();
+    let key_cols: Vec<u32> = [Some(cols.project_name), cols.seq]
+        .into_iter()
+        .flatten()
+        .collect();
     grid.merges.as_ref().is_some_and(|merges| {
         merges.iter().any(|m| {
             m.first_row > layout.header_last_row
                 && m.last_row > m.first_row
-                && key_cols.iter().any(|&c| (m.first_col..=m.last_col).contains(&c))
+                && key_cols
+                    .iter()
+                    .any(|&c| (m.first_col..=m.last_col).contains(&c))
         })
     })
 }
@@ -348,7 +356,10 @@ fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Op
         return None;
     }
     // Nothing may stand beyond the realigned indicator, or it is some other kind of row.
-    let last_used = [Some(target_col), unit_col, op_col].into_iter().flatten().max()?;
+    let last_used = [Some(target_col), unit_col, op_col]
+        .into_iter()
+        .flatten()
+        .max()?;
     if grid.row_cells(row).any(|(c, _)| c > last_used) {
         return None;
     }
@@ -375,11 +386,16 @@ fn starts_project(grid: &Grid, row: u32, cols: &Columns, has_indicator: bool) ->
 }
 
 fn is_sum_row(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool {
-    let mut label_cols: Vec<u32> = [cols.seq, Some(cols.project_name)].into_iter().flatten().collect();
+    let mut label_cols: Vec<u32> = [cols.seq, Some(cols.project_name)]
+        .into_iter()
+        .flatten()
+        .collect();
     if let Some((first, _)) = grid.row_cells(row).next() {
         label_cols.push(first);
     }
-    label_cols.iter().any(|&c| rules.is_sum_label(&grid.text(row, c)))
+    label_cols
+        .iter()
+        .any(|&c| rules.is_sum_label(&grid.text(row, c)))
 }
 
 /// The text of a row that holds exactly one non-empty cell.
@@ -469,7 +485,10 @@ mod tests {
         assert_eq!(t.lost_rows[0].after_project, Some(0));
         assert_eq!(t.lost_rows[0].indicator.name.text(), "三类会议标准");
         assert_eq!(t.lost_rows[0].indicator.target.text(), "400");
-        assert_eq!(t.lost_rows[0].indicator.unit.as_ref().map(|u| u.text()), Some("元".into()));
+        assert_eq!(
+            t.lost_rows[0].indicator.unit.as_ref().map(|u| u.text()),
+            Some("元".into())
+        );
         assert_eq!(t.lost_rows[1].indicator.target.text(), "明显");
         assert_eq!(t.lost_rows[1].after_project, Some(1));
         let sum = t.sum_row.expect("sum row");
@@ -483,7 +502,9 @@ mod tests {
 
     #[test]
     fn notes_inside_the_table_are_kept() {
-        let text = format!("{HEADER}1\t甲\t\t10\t10\t0\t\t满意度\t≧\t95\t%\n\t\t说明:另行报送\t\t\t\t这一行不是指标\n");
+        let text = format!(
+            "{HEADER}1\t甲\t\t10\t10\t0\t\t满意度\t≧\t95\t%\n\t\t说明:另行报送\t\t\t\t这一行不是指标\n"
+        );
         let grid = text_grid(&text);
         let rules = Rules::builtin().expect("rules");
         let layout = detect(&grid, &rules).expect("layout");

@@ -160,8 +160,29 @@ mod tests {
         let rules = Rules::builtin().expect("rules");
         let g = grid(&[
             &["项目绩效目标汇总表"],
-            &["序号", "项目名称", "项目概况", "预算金额(万元)", "本级支出(万元)", "转移支付支出(万元)", "年度绩效目标", "核心绩效指标"],
-            &["", "", "", "", "", "", "", "指标名称", "运算符", "年度目标值", "单位"],
+            &[
+                "序号",
+                "项目名称",
+                "项目概况",
+                "预算金额(万元)",
+                "本级支出(万元)",
+                "转移支付支出(万元)",
+                "年度绩效目标",
+                "核心绩效指标",
+            ],
+            &[
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "指标名称",
+                "运算符",
+                "年度目标值",
+                "单位",
+            ],
         ]);
         let layout = detect(&g, &rules).expect("layout");
         assert_eq!(layout.header_first_row, 1);
@@ -178,7 +199,15 @@ mod tests {
     #[test]
     fn one_level_header_with_yuan_amounts() {
         let rules = Rules::builtin().expect("rules");
-        let g = grid(&[&["序号", "项目名称", "预算数(元)", "指标名称", "符号", "目标值", "计量单位"]]);
+        let g = grid(&[&[
+            "序号",
+            "项目名称",
+            "预算数(元)",
+            "指标名称",
+            "符号",
+            "目标值",
+            "计量单位",
+        ]]);
         let layout = detect(&g, &rules).expect("layout");
         assert_eq!(layout.header_last_row, 0);
         assert_eq!(layout.columns.budget, Some(2));

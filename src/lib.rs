@@ -116,9 +116,8 @@ pub fn build_summary(
     progress(Progress::Started {
         files: found.files.len(),
     });
-    let mut outcomes = pipeline::process_all(&found.files, rules, jobs, &|| {
-        progress(Progress::FileDone)
-    })?;
+    let mut outcomes =
+        pipeline::process_all(&found.files, rules, jobs, &|| progress(Progress::FileDone))?;
     outcomes.extend(
         found
             .set_aside

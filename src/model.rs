@@ -104,7 +104,11 @@ pub struct Department {
 impl Department {
     /// Every indicator row kept: the projects', then the unassigned ones.
     pub fn indicator_count(&self) -> usize {
-        self.projects.iter().map(|p| p.indicators.len()).sum::<usize>() + self.unassigned.len()
+        self.projects
+            .iter()
+            .map(|p| p.indicators.len())
+            .sum::<usize>()
+            + self.unassigned.len()
     }
 
     /// Rows removed by collapsing identical duplicates.
@@ -121,7 +125,10 @@ impl Department {
     pub fn budget_sums(&self) -> [f64; 3] {
         let mut sums = [0.0; 3];
         for p in &self.projects {
-            for (sum, v) in sums.iter_mut().zip([p.budget_wan, p.own_wan, p.transfer_wan]) {
+            for (sum, v) in sums
+                .iter_mut()
+                .zip([p.budget_wan, p.own_wan, p.transfer_wan])
+            {
                 *sum += v.unwrap_or(0.0);
             }
         }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::extract::{LostHow, Located, RawIndicator, RawProject, RawTable};
+use crate::extract::{Located, LostHow, RawIndicator, RawProject, RawTable};
 use crate::finding::{Code, Finding};
 use crate::grid::CellValue;
 use crate::model::{Declared, Department, Indicator, Project, RawValues, Unassigned};
@@ -33,7 +33,10 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
 
     let (name, name_source) = match &raw.document.department {
         Some((name, cell)) => (name.clone(), format!("{sheet}!{cell}")),
-        None => (origin.fallback_department.to_string(), "file name".to_string()),
+        None => (
+            origin.fallback_department.to_string(),
+            "file name".to_string(),
+        ),
     };
 
     let scale = raw.layout.amount_scale;
@@ -72,20 +75,44 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         let budget_wan = amount(&rp.budget, "预算金额", Some(index));
         let own_wan = amount(&rp.own, "本级支出", Some(index));
         let transfer_wan = amount(&rp.transfer, "转移支付支出", Some(index));
-        projects.push(project_shell(rp, sheet, budget_wan, own_wan, transfer_wan, raw));
+        projects.push(project_shell(
+            rp,
+            sheet,
+            budget_wan,
+            own_wan,
+            transfer_wan,
+            raw,
+        ));
     }
 
     let sum = raw.sum_row.as_ref();
     let declared = Declared {
         project_count: raw.document.declared_count.as_ref().map(|d| d.0),
-        footnote_total_wan: raw.document.footnote_total.as_ref().map(|d| round_amount(d.0)),
+        footnote_total_wan: raw
+            .document
+            .footnote_total
+            .as_ref()
+            .map(|d| round_amount(d.0)),
         sum_row_wan: sum.and_then(|s| amount(&s.budget, "合计行预算金额", None)),
         sum_row_own_wan: sum.and_then(|s| amount(&s.own, "合计行本级支出", None)),
         sum_row_transfer_wan: sum.and_then(|s| amount(&s.transfer, "合计行转移支付支出", None)),
-        count_cell: raw.document.declared_count.as_ref().map(|d| d.1.clone()).unwrap_or_default(),
-        footnote_cell: raw.document.footnote_total.as_ref().map(|d| d.1.clone()).unwrap_or_default(),
+        count_cell: raw
+            .document
+            .declared_count
+            .as_ref()
+            .map(|d| d.1.clone())
+            .unwrap_or_default(),
+        footnote_cell: raw
+            .document
+            .footnote_total
+            .as_ref()
+            .map(|d| d.1.clone())
+            .unwrap_or_default(),
         sum_row_cells: sum
-            .map(|s| [&s.budget, &s.own, &s.transfer].map(|c| c.as_ref().map(Located::cell).unwrap_or_default()))
+            .map(|s| {
+                [&s.budget, &s.own, &s.transfer]
+                    .map(|c| c.as_ref().map(Located::cell).unwrap_or_default())
+            })
             .unwrap_or_default(),
     };
 
@@ -107,7 +134,10 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             let key = (
                 indicator.name.clone(),
                 indicator.op.clone(),
-                indicator.value.map(format_number).unwrap_or_else(|| indicator.text.clone()),
+                indicator
+                    .value
+                    .map(format_number)
+                    .unwrap_or_else(|| indicator.text.clone()),
                 indicator.unit.clone(),
             );
             match by_key.get(&key) {
@@ -168,9 +198,10 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
 
     let mut unassigned = Vec::with_capacity(raw.lost_rows.len());
     for lost in &raw.lost_rows {
-        let mut indicator = normalize_indicator(&lost.indicator, sheet, rules, &mut |code, cell, message| {
-            finding(code, cell, message, None)
-        });
+        let mut indicator =
+            normalize_indicator(&lost.indicator, sheet, rules, &mut |code, cell, message| {
+                finding(code, cell, message, None)
+            });
         let after = lost.after_project.and_then(|i| projects.get(i));
         let after_text = match after {
             Some(p) => format!("位于序号{}「{}」之后", p.seq, p.name),
@@ -179,13 +210,21 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         let first = &lost.indicator.name;
         let (how, note) = match lost.how {
             LostHow::ShiftedLeft => {
-                let last = [Some(&lost.indicator.target), lost.indicator.unit.as_ref(), lost.indicator.op.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(|l| l.col)
-                    .max()
-                    .unwrap_or(first.col);
-                let span = format!("{}:{}", first.cell(), crate::text::cell_name(first.row, last));
+                let last = [
+                    Some(&lost.indicator.target),
+                    lost.indicator.unit.as_ref(),
+                    lost.indicator.op.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|l| l.col)
+                .max()
+                .unwrap_or(first.col);
+                let span = format!(
+                    "{}:{}",
+                    first.cell(),
+                    crate::text::cell_name(first.row, last)
+                );
                 (
                     format!("数据错位到项目列 ({span}),已按指标列对齐"),
                     format!("原行错位 ({span}),已对齐;不属于任何项目,{after_text}"),
@@ -287,7 +326,11 @@ fn describe(i: &Indicator) -> String {
 }
 
 fn describe_target(i: &Indicator) -> String {
-    let op = if i.op == QUALITATIVE { "" } else { i.op.as_str() };
+    let op = if i.op == QUALITATIVE {
+        ""
+    } else {
+        i.op.as_str()
+    };
     [op, i.text.as_str(), i.unit.as_str()]
         .iter()
         .filter(|s| !s.is_empty())
@@ -361,7 +404,10 @@ pub fn normalize_indicator(
                 report(
                     Code::UnknownOperator,
                     cell,
-                    format!("指标「{}」的运算符「{raw_op}」无法识别,按原样保留", raw.name.text()),
+                    format!(
+                        "指标「{}」的运算符「{raw_op}」无法识别,按原样保留",
+                        raw.name.text()
+                    ),
                 );
                 raw_op.clone()
             }
@@ -436,14 +482,19 @@ mod tests {
     fn norm(name: &str, op: &str, target: &str, unit: &str) -> (Indicator, Vec<Code>) {
         let rules = Rules::builtin().expect("rules");
         let mut codes = Vec::new();
-        let i = normalize_indicator(&raw(name, op, target, unit), "S", &rules, &mut |c, _, _| codes.push(c));
+        let i = normalize_indicator(&raw(name, op, target, unit), "S", &rules, &mut |c, _, _| {
+            codes.push(c)
+        });
         (i, codes)
     }
 
     #[test]
     fn operators_and_units_are_canonical() {
         let (i, codes) = norm("满意度", "≧", "95", "比例");
-        assert_eq!((i.op.as_str(), i.value, i.unit.as_str()), ("≥", Some(95.0), "%"));
+        assert_eq!(
+            (i.op.as_str(), i.value, i.unit.as_str()),
+            ("≥", Some(95.0), "%")
+        );
         assert_eq!(i.raw.op, "≧");
         assert_eq!(i.raw.unit, "比例");
         assert_eq!(i.source, "S!H7");
@@ -456,7 +507,10 @@ mod tests {
     #[test]
     fn qualitative_targets_take_the_qualitative_operator() {
         let (i, _) = norm("品牌", "=", "华为", "国产");
-        assert_eq!((i.op.as_str(), i.value, i.text.as_str()), ("定性", None, "华为"));
+        assert_eq!(
+            (i.op.as_str(), i.value, i.text.as_str()),
+            ("定性", None, "华为")
+        );
         assert_eq!(i.raw.op, "=");
         let (i, _) = norm("质效提升", "", "明显", "");
         assert_eq!(i.op, "定性");
@@ -465,8 +519,15 @@ mod tests {
     #[test]
     fn glued_units_are_split() {
         let (i, _) = norm("流量", "≧", "10G", "月");
-        assert_eq!((i.value, i.text.as_str(), i.unit.as_str()), (Some(10.0), "10", "GB/月"));
-        assert!(i.notes.iter().any(|n| n.contains("10G + 月 → 10 GB/月")), "{:?}", i.notes);
+        assert_eq!(
+            (i.value, i.text.as_str(), i.unit.as_str()),
+            (Some(10.0), "10", "GB/月")
+        );
+        assert!(
+            i.notes.iter().any(|n| n.contains("10G + 月 → 10 GB/月")),
+            "{:?}",
+            i.notes
+        );
         let (i, _) = norm("率", "≥", "９５％", "");
         assert_eq!((i.value, i.unit.as_str()), (Some(95.0), "%"));
     }

@@ -131,7 +131,11 @@ pub fn process_file(input: &InputFile, rules: &Rules) -> FileOutcome {
             status: "table",
         });
         let raw = extract::extract(grid, &table_layout, rules);
-        let fallback = if several { grid.sheet.as_str() } else { stem.as_str() };
+        let fallback = if several {
+            grid.sheet.as_str()
+        } else {
+            stem.as_str()
+        };
         let origin = Origin {
             file,
             fallback_department: fallback,

@@ -164,11 +164,19 @@ impl Rules {
             ("headers.own", &h.own, Field::Own),
             ("headers.transfer", &h.transfer, Field::Transfer),
             ("headers.goal", &h.goal, Field::Goal),
-            ("headers.indicator_name", &h.indicator_name, Field::IndicatorName),
+            (
+                "headers.indicator_name",
+                &h.indicator_name,
+                Field::IndicatorName,
+            ),
             ("headers.operator", &h.operator, Field::Operator),
             ("headers.target", &h.target, Field::Target),
             ("headers.unit", &h.unit, Field::Unit),
-            ("headers.indicator_group", &h.indicator_group, Field::IndicatorGroup),
+            (
+                "headers.indicator_group",
+                &h.indicator_group,
+                Field::IndicatorGroup,
+            ),
         ];
         for (key, names, field) in groups {
             for name in names {
@@ -217,7 +225,7 @@ impl Rules {
                 "must be at least 1".into(),
             ));
         }
-        if !(raw.table.amount_tolerance_wan >= 0.0) {
+        if raw.table.amount_tolerance_wan.is_nan() || raw.table.amount_tolerance_wan < 0.0 {
             return Err(invalid(
                 "table.amount_tolerance_wan",
                 "must be zero or more".into(),
@@ -343,7 +351,10 @@ mod tests {
             rules.header_field("本级支出（万元）"),
             Some((Field::Own, Some("万元".to_string())))
         );
-        assert_eq!(rules.header_field("年度目标值"), Some((Field::Target, None)));
+        assert_eq!(
+            rules.header_field("年度目标值"),
+            Some((Field::Target, None))
+        );
         assert_eq!(rules.header_field("单位名称"), None);
         assert!(rules.is_sum_label("合 计"));
     }

@@ -82,9 +82,8 @@ fn strip_thousands(s: &str) -> Option<String> {
     };
     let unsigned = int_part.trim_start_matches(['-', '+']);
     let groups: Vec<&str> = unsigned.split(',').collect();
-    let well_formed = !groups[0].is_empty()
-        && groups[0].len() <= 3
-        && groups[1..].iter().all(|g| g.len() == 3);
+    let well_formed =
+        !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
     if !well_formed || frac.is_some_and(|f| f.contains(',')) {
         return None;
     }

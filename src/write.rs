@@ -178,7 +178,12 @@ struct SheetWriter {
 }
 
 impl SheetWriter {
-    fn new(workbook: &mut Workbook, name: &str, headers: &[&str], formats: &Formats) -> Result<SheetWriter, XlsxError> {
+    fn new(
+        workbook: &mut Workbook,
+        name: &str,
+        headers: &[&str],
+        formats: &Formats,
+    ) -> Result<SheetWriter, XlsxError> {
         let mut sheet = workbook.new_worksheet_with_constant_memory()?;
         sheet.set_name(name)?;
         for (col, header) in headers.iter().enumerate() {
@@ -221,7 +226,8 @@ impl SheetWriter {
     fn amount(&mut self, col: u16, value: Option<f64>, format: &Format) -> Result<(), XlsxError> {
         if let Some(v) = value {
             self.note_width(col, format!("{v:.2}").len() + 3);
-            self.sheet.write_number_with_format(self.row, col, v, format)?;
+            self.sheet
+                .write_number_with_format(self.row, col, v, format)?;
         }
         Ok(())
     }
@@ -273,7 +279,11 @@ fn build_workbook(summary: &Summary) -> Result<Workbook, XlsxError> {
     Ok(workbook)
 }
 
-fn write_projects(workbook: &mut Workbook, summary: &Summary, f: &Formats) -> Result<(), XlsxError> {
+fn write_projects(
+    workbook: &mut Workbook,
+    summary: &Summary,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     let mut w = SheetWriter::new(workbook, SHEET_PROJECTS, &PROJECT_HEADERS, f)?;
     for d in &summary.departments {
         for p in &d.projects {
@@ -319,21 +329,38 @@ fn write_indicator_row(
     w.text(11, &source(&d.file, &i.source))
 }
 
-fn write_indicators(workbook: &mut Workbook, summary: &Summary, f: &Formats) -> Result<(), XlsxError> {
+fn write_indicators(
+    workbook: &mut Workbook,
+    summary: &Summary,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     let mut part = 1;
     let mut w = SheetWriter::new(workbook, SHEET_INDICATORS, &INDICATOR_HEADERS, f)?;
     let rows = summary.departments.iter().flat_map(|d| {
         d.projects
             .iter()
-            .flat_map(move |p| p.indicators.iter().map(move |i| (d, p.seq.as_str(), p.name.as_str(), i)))
-            .chain(d.unassigned.iter().map(move |u| (d, "", UNASSIGNED_LABEL, &u.indicator)))
+            .flat_map(move |p| {
+                p.indicators
+                    .iter()
+                    .map(move |i| (d, p.seq.as_str(), p.name.as_str(), i))
+            })
+            .chain(
+                d.unassigned
+                    .iter()
+                    .map(move |u| (d, "", UNASSIGNED_LABEL, &u.indicator)),
+            )
     });
     for (d, seq, project, i) in rows {
         if w.row == MAX_DATA_ROWS {
             // Past Excel's row limit the table continues on 指标(2), 指标(3), …
             w.finish(workbook)?;
             part += 1;
-            w = SheetWriter::new(workbook, &format!("{SHEET_INDICATORS}({part})"), &INDICATOR_HEADERS, f)?;
+            w = SheetWriter::new(
+                workbook,
+                &format!("{SHEET_INDICATORS}({part})"),
+                &INDICATOR_HEADERS,
+                f,
+            )?;
         }
         write_indicator_row(&mut w, d, seq, project, i)?;
     }
@@ -381,7 +408,8 @@ fn write_totals(workbook: &mut Workbook, summary: &Summary, f: &Formats) -> Resu
     let last = w.row + 1;
     w.next_row();
     let row = w.row;
-    w.sheet.write_string_with_format(row, 0, GRAND_TOTAL_LABEL, &f.total_label)?;
+    w.sheet
+        .write_string_with_format(row, 0, GRAND_TOTAL_LABEL, &f.total_label)?;
     let unassigned_total: usize = summary.departments.iter().map(|d| d.unassigned.len()).sum();
     let mut columns: Vec<(u16, f64)> = grand
         .iter()
@@ -398,12 +426,17 @@ fn write_totals(workbook: &mut Workbook, summary: &Summary, f: &Formats) -> Resu
         } else {
             &f.total_count
         };
-        w.sheet.write_formula_with_format(row, col, formula, format)?;
+        w.sheet
+            .write_formula_with_format(row, col, formula, format)?;
     }
     w.finish(workbook)
 }
 
-fn write_findings(workbook: &mut Workbook, summary: &Summary, f: &Formats) -> Result<(), XlsxError> {
+fn write_findings(
+    workbook: &mut Workbook,
+    summary: &Summary,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     let mut w = SheetWriter::new(workbook, SHEET_FINDINGS, &FINDING_HEADERS, f)?;
     for finding in &summary.findings {
         w.next_row();

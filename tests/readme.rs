@@ -1,0 +1,48 @@
+//! The README documents every finding code with its severity and meaning, exactly as the code
+//! defines them, and its quick-start commands are the ones CI runs.
+
+use jixiao::finding::Code;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
+}
+
+#[test]
+fn every_finding_code_is_documented_as_defined() {
+    let readme = readme();
+    let documented: Vec<(String, String, String)> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            (cells.len() == 3).then(|| {
+                (
+                    cells[0].trim_matches('`').to_string(),
+                    cells[1].to_string(),
+                    cells[2].to_string(),
+                )
+            })
+        })
+        .collect();
+    let defined: Vec<(String, String, String)> = Code::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str().to_string(),
+                c.severity().as_str().to_string(),
+                c.meaning().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(documented, defined);
+}
+
+#[test]
+fn quick_start_commands_are_the_ci_ones() {
+    let readme = readme();
+    assert!(readme.contains("cargo run --release -- consolidate examples/ -o summary.xlsx"));
+    assert!(readme.contains("\ncargo test\n"));
+    let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).expect("ci");
+    assert!(ci.contains("cargo test --locked"));
+    assert!(ci.contains("consolidate examples/"));
+}
