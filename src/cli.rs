@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::consolidate::Summary;
-use crate::{ConsolidateOptions, Progress};
+use crate::discover::Status;
+use crate::read::Limits;
+use crate::{ConsolidateOptions, FailOn, Progress};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +22,15 @@ use crate::{ConsolidateOptions, Progress};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The format of log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +56,18 @@ enum Command {
         /// A rules file to use instead of the built-in one (see `jixiao rules`).
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// Exit with code 1 when findings of this level (or worse) were raised.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// How per-file lines and the closing summary are logged on stderr.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+        /// The most non-empty cells read from one sheet; a larger sheet is refused.
+        #[arg(long, default_value_t = Limits::default().max_cells)]
+        max_cells: usize,
+        /// The most megabytes a file may hold uncompressed; a larger one is refused.
+        #[arg(long, default_value_t = Limits::default().max_bytes / (1024 * 1024))]
+        max_file_mb: u64,
     },
     /// Print the built-in rules file, to start a copy for --rules.
     Rules,
@@ -65,11 +88,15 @@ pub fn main() -> ExitCode {
             jobs,
             quiet,
             rules,
+            fail_on,
+            log_format,
+            max_cells,
+            max_file_mb,
         } => {
             let rules = match crate::load_rules(rules.as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
-                    eprintln!("jixiao: {e}");
+                    log_error(log_format, &e.to_string());
                     return ExitCode::from(2);
                 }
             };
@@ -78,8 +105,12 @@ pub fn main() -> ExitCode {
                 output,
                 report,
                 jobs,
+                limits: Limits {
+                    max_cells,
+                    max_bytes: max_file_mb.saturating_mul(1024 * 1024),
+                },
             };
-            let bar = progress_bar(quiet);
+            let bar = progress_bar(quiet || log_format == LogFormat::Json);
             let progress = |event: Progress| match event {
                 Progress::Started { files } => bar.set_length(files as u64),
                 Progress::FileDone => bar.inc(1),
@@ -88,28 +119,59 @@ pub fn main() -> ExitCode {
             bar.finish_and_clear();
             match result {
                 Ok(summary) => {
+                    let code = crate::exit_code(&summary, fail_on);
                     if !quiet {
-                        for input in crate::problem_inputs(&summary) {
-                            let status = serde_json::to_value(input.status)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_string))
-                                .unwrap_or_default();
-                            eprintln!(
-                                "jixiao: {status}: {}: {}",
-                                input.path,
-                                input.reason.as_deref().unwrap_or("")
-                            );
-                        }
-                        eprintln!("{}", closing_paragraph(&summary, &options));
+                        log_summary(log_format, &summary, &options, code);
                     }
-                    ExitCode::SUCCESS
+                    ExitCode::from(code)
                 }
                 Err(e) => {
-                    eprintln!("jixiao: {e}");
+                    log_error(log_format, &e.to_string());
                     ExitCode::from(2)
                 }
             }
         }
+    }
+}
+
+fn log_error(format: LogFormat, message: &str) {
+    match format {
+        LogFormat::Text => eprintln!("jixiao: error: {message}"),
+        LogFormat::Json => eprintln!(
+            "{}",
+            serde_json::json!({"event": "error", "message": message})
+        ),
+    }
+}
+
+/// One line per input that did not come through whole, then the closing summary.
+fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOptions, code: u8) {
+    for input in crate::problem_inputs(summary) {
+        let reason = input.reason.as_deref().unwrap_or("");
+        match format {
+            LogFormat::Text => {
+                let status = match input.status {
+                    Status::Ok => "ok",
+                    Status::Skipped => "skipped",
+                    Status::Failed => "failed",
+                };
+                eprintln!("jixiao: {status}: {}: {reason}", input.path)
+            }
+            LogFormat::Json => eprintln!(
+                "{}",
+                serde_json::json!({"event": "input", "path": input.path,
+                    "status": input.status, "reason": reason})
+            ),
+        }
+    }
+    match format {
+        LogFormat::Text => eprintln!("{}", closing_paragraph(summary, options)),
+        LogFormat::Json => eprintln!(
+            "{}",
+            serde_json::json!({"event": "summary", "totals": summary.totals,
+                "summary": options.output, "report": options.report_path(),
+                "exit_code": code})
+        ),
     }
 }
 

@@ -43,6 +43,15 @@ pub struct InputFile {
     /// The path as given on the command line or found under a directory; used in every message.
     pub display: String,
     pub format: Format,
+    /// Size and time when listed, to tell whether the file changed before it was read.
+    pub listed: Option<Listed>,
+}
+
+/// A file's size and modification time when it was listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// What happened to one input.
@@ -135,12 +144,17 @@ impl Collector {
             return;
         }
         self.seen_real.insert(real, display.clone());
+        let listed = std::fs::metadata(&path).ok().map(|m| Listed {
+            len: m.len(),
+            modified: m.modified().ok(),
+        });
         self.files.insert(
             display.clone(),
             InputFile {
                 path,
                 display,
                 format,
+                listed,
             },
         );
     }
@@ -153,18 +167,25 @@ impl Collector {
         {
             match entry {
                 Ok(e) if e.file_type().is_file() => self.add(e.into_path(), false),
+                Ok(e) if e.depth() > 0 && Format::from_path(e.path()).is_some() => {
+                    // Its files, if any, are still read one by one as the walk goes on.
+                    let display = e.path().to_string_lossy().into_owned();
+                    let reason = "这是一个目录,名字像工作簿,不作为工作簿读取 (a directory named like a workbook)";
+                    self.set_aside(&display, Status::Skipped, Code::NotAFile, reason.into());
+                }
                 Ok(_) => {}
                 Err(e) => {
                     let display = e
                         .path()
                         .map(|p| p.to_string_lossy().into_owned())
                         .unwrap_or_else(|| dir.to_string_lossy().into_owned());
-                    let reason = if e.loop_ancestor().is_some() {
-                        "符号链接形成循环,已跳过 (symlink loop)".to_string()
+                    if e.loop_ancestor().is_some() {
+                        let reason = "符号链接形成循环,已跳过 (symlink loop)";
+                        self.set_aside(&display, Status::Skipped, Code::NotAFile, reason.into());
                     } else {
-                        format!("无法访问 (cannot access): {e}")
-                    };
-                    self.set_aside(&display, Status::Failed, Code::ReadFailed, reason);
+                        let reason = format!("无法访问 (cannot access): {e}");
+                        self.set_aside(&display, Status::Failed, Code::ReadFailed, reason);
+                    }
                 }
             }
         }
@@ -183,7 +204,14 @@ impl Collector {
         for entry in paths {
             matched = true;
             match entry {
-                Ok(p) if p.is_dir() => self.walk(&p),
+                Ok(p) if p.is_dir() => {
+                    if Format::from_path(&p).is_some() {
+                        let display = p.to_string_lossy().into_owned();
+                        let reason = "这是一个目录,名字像工作簿,不作为工作簿读取 (a directory named like a workbook)";
+                        self.set_aside(&display, Status::Skipped, Code::NotAFile, reason.into());
+                    }
+                    self.walk(&p)
+                }
                 Ok(p) => self.add(p, false),
                 Err(e) => {
                     let display = e.path().to_string_lossy().into_owned();

@@ -138,6 +138,8 @@ pub struct RawTable {
     pub projects: Vec<RawProject>,
     pub lost_rows: Vec<LostRow>,
     pub other_rows: Vec<OtherRow>,
+    /// Rows read as the footnote (their content is in `document`).
+    pub footnote_rows: Vec<u32>,
 }
 
 /// Sorts the rows of a grid into the parts of its table.
@@ -151,6 +153,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         projects: Vec::new(),
         lost_rows: Vec::new(),
         other_rows: Vec::new(),
+        footnote_rows: Vec::new(),
     };
     let mut titles = Vec::new();
     for row in 0..layout.header_first_row {
@@ -174,7 +177,8 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         if after_sum {
             match single_text {
                 Some(text) if is_footnote(&text, rules) => {
-                    footnotes.push((text, cell_name(row, first_col)))
+                    footnotes.push((text, cell_name(row, first_col)));
+                    table.footnote_rows.push(row);
                 }
                 _ => table.other_rows.push(OtherRow {
                     row,
@@ -201,6 +205,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
             && is_footnote(text, rules)
         {
             footnotes.push((text.clone(), cell_name(row, first_col)));
+            table.footnote_rows.push(row);
             continue;
         }
 

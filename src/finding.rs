@@ -70,6 +70,12 @@ codes! {
     ReadFailed = "read_failed", Error, "The file could not be read (damaged, encrypted, not a workbook); nothing from it is in the summary.";
     /// An input named on the command line does not exist or cannot be listed.
     InputNotFound = "input_not_found", Error, "An INPUT does not exist, cannot be listed, or its pattern matched no file.";
+    /// A directory named like a workbook, or a symlink loop.
+    NotAFile = "not_a_file", Info, "A directory named like a workbook, or a symbolic link loop; listed, not read as a workbook.";
+    /// The file changed between listing and reading.
+    FileChanged = "file_changed", Warning, "The file changed between being listed and being read (someone is editing it); the version read is the one summarized.";
+    /// jixiao itself failed on the file.
+    InternalError = "internal_error", Error, "jixiao failed on this file (a bug, please report it); the file is listed as failed and the run went on.";
     /// An Office/WPS lock or temporary file.
     LockFile = "lock_file", Info, "An Excel/WPS/LibreOffice lock or temporary file (~$名称.xlsx, .~lock.名称#) was skipped.";
     /// The input's kind is not one jixiao reads.

@@ -50,6 +50,32 @@ pub struct ConsolidateOptions {
     pub report: Option<PathBuf>,
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
+    /// Caps on what one file may cost to read.
+    pub limits: read::Limits,
+}
+
+/// Which findings make a completed run exit with code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any warning- or error-level finding.
+    Warning,
+    /// Any error-level finding (the default).
+    #[default]
+    Error,
+    /// None: a completed run always exits 0.
+    Never,
+}
+
+/// The process exit code for a completed run: 0, or 1 where findings reach `fail_on`.
+/// (2, a run that could not be done, is decided before there is a summary.)
+pub fn exit_code(summary: &Summary, fail_on: FailOn) -> u8 {
+    let f = &summary.totals.findings;
+    let failed = match fail_on {
+        FailOn::Warning => f.error + f.warning > 0,
+        FailOn::Error => f.error > 0,
+        FailOn::Never => false,
+    };
+    u8::from(failed)
 }
 
 impl ConsolidateOptions {
@@ -79,9 +105,13 @@ pub fn consolidate(
     rules: &Rules,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, RunError> {
-    let summary = build_summary(&options.inputs, rules, options.jobs, progress)?;
-    write::write_workbook(&summary, &options.output)?;
-    write::write_report(&summary, &options.report_path())?;
+    let summary = build_summary(options, rules, progress)?;
+    // Both outputs are complete before either replaces its target, so a failure leaves the
+    // previous summary and report together.
+    let workbook = write::stage_workbook(&summary, &options.output)?;
+    let report = write::stage_report(&summary, &options.report_path())?;
+    workbook.commit()?;
+    report.commit()?;
     Ok(summary)
 }
 
@@ -94,11 +124,11 @@ pub enum Progress {
 
 /// Everything up to the summary, without writing anything.
 pub fn build_summary(
-    inputs: &[String],
+    options: &ConsolidateOptions,
     rules: &Rules,
-    jobs: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, RunError> {
+    let inputs = &options.inputs;
     let found = discover::discover(inputs);
     if found.files.is_empty() {
         let reasons: Vec<String> = found
@@ -117,7 +147,9 @@ pub fn build_summary(
         files: found.files.len(),
     });
     let mut outcomes =
-        pipeline::process_all(&found.files, rules, jobs, &|| progress(Progress::FileDone))?;
+        pipeline::process_all(&found.files, rules, &options.limits, options.jobs, &|| {
+            progress(Progress::FileDone)
+        })?;
     outcomes.extend(
         found
             .set_aside

@@ -11,6 +11,7 @@ use crate::discover::{InputFile, Status};
 use crate::finding::{Code, Finding};
 use crate::model::Department;
 use crate::normalize::Origin;
+use crate::read::Limits;
 use crate::rules::Rules;
 use crate::{check, extract, layout, normalize, read};
 
@@ -55,10 +56,24 @@ impl FileOutcome {
     }
 }
 
-/// Reads, interprets and checks one input. Never panics on bad input: whatever goes wrong
-/// becomes the outcome's status and findings.
-pub fn process_file(input: &InputFile, rules: &Rules) -> FileOutcome {
-    let content = match read::read_file(input) {
+/// Reads, interprets and checks one input. Whatever goes wrong becomes the outcome's status and
+/// findings; even a bug that panics on some file fails that file only, not the run.
+pub fn process_file(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOutcome {
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_file_inner(input, rules, limits)
+    }));
+    attempt.unwrap_or_else(|_| {
+        FileOutcome::set_aside(
+            &input.display,
+            Status::Failed,
+            Code::InternalError,
+            "jixiao 处理该文件时出错 (internal error while processing this file)",
+        )
+    })
+}
+
+fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOutcome {
+    let content = match read::read_file(input, limits) {
         Ok(content) => content,
         Err(e) => {
             return FileOutcome::set_aside(
@@ -79,6 +94,15 @@ pub fn process_file(input: &InputFile, rules: &Rules) -> FileOutcome {
         departments: Vec::new(),
         findings: Vec::new(),
     };
+    if content.changed_since_listing {
+        outcome.findings.push(Finding::new(
+            Code::FileChanged,
+            file,
+            "",
+            String::new(),
+            format!("{file}: 文件在列出后被修改,汇总的是读取时的版本 (changed after listing)"),
+        ));
+    }
     for skipped in &content.skipped_sheets {
         outcome.sheets.push(SheetRecord {
             name: skipped.sheet.clone(),
@@ -151,8 +175,24 @@ pub fn process_file(input: &InputFile, rules: &Rules) -> FileOutcome {
         outcome.departments.push(department);
     }
     if outcome.departments.is_empty() {
-        outcome.status = Status::Skipped;
-        outcome.reason = Some("没有找到项目绩效目标表 (no performance table found)".to_string());
+        let too_large = content
+            .skipped_sheets
+            .iter()
+            .any(|s| s.code == Code::SheetTooLarge);
+        (outcome.status, outcome.reason) = if too_large {
+            (
+                Status::Failed,
+                Some(
+                    "工作表超过单元格上限,未读取 (a sheet exceeds the cell cap; see --max-cells)"
+                        .to_string(),
+                ),
+            )
+        } else {
+            (
+                Status::Skipped,
+                Some("没有找到项目绩效目标表 (no performance table found)".to_string()),
+            )
+        };
     }
     outcome
 }
@@ -162,6 +202,7 @@ pub fn process_file(input: &InputFile, rules: &Rules) -> FileOutcome {
 pub fn process_all(
     inputs: &[InputFile],
     rules: &Rules,
+    limits: &Limits,
     jobs: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<FileOutcome>, rayon::ThreadPoolBuildError> {
@@ -170,7 +211,7 @@ pub fn process_all(
         inputs
             .par_iter()
             .map(|input| {
-                let outcome = process_file(input, rules);
+                let outcome = process_file(input, rules, limits);
                 progress();
                 outcome
             })

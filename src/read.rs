@@ -16,8 +16,31 @@ use crate::discover::{Format, InputFile};
 use crate::finding::Code;
 use crate::grid::{CellValue, Grid, Merge};
 
-/// The most non-empty cells jixiao reads from one sheet; real tables hold a few thousand.
-pub const MAX_CELLS_PER_SHEET: usize = 5_000_000;
+/// Caps that keep one hostile or broken file from exhausting the machine. The defaults are far
+/// above any real performance table (a department's workbook holds a few thousand cells and a
+/// few megabytes of XML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most non-empty cells read from one sheet.
+    pub max_cells: usize,
+    /// The most bytes a file may hold once uncompressed (the file itself for text; the sum of
+    /// the archive's entries for xlsx/xlsm/xlsb/ods).
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cells: 5_000_000,
+            max_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// An archive entry larger than this must not be compressed more than `MAX_RATIO` times: real
+/// worksheet XML compresses 5–50 times, a zip bomb thousands of times.
+const RATIO_CHECK_FLOOR: u64 = 16 * 1024 * 1024;
+const MAX_RATIO: u64 = 200;
 
 /// A sheet that was not read, and why.
 #[derive(Debug, Clone)]
@@ -34,15 +57,33 @@ pub struct FileContent {
     pub skipped_sheets: Vec<SkippedSheet>,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// The file differs (size or modification time) from when it was listed.
+    pub changed_since_listing: bool,
 }
 
-/// Why a file could not be read at all.
+/// Why a file could not be read at all. The messages are what the report's `reason` says.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot open the file: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("the workbook is password-protected (encrypted); jixiao cannot read it")]
+    #[error("文件在列出后消失 (the file vanished after it was listed)")]
+    Vanished,
+    #[error("没有读取权限 (permission denied)")]
+    PermissionDenied,
+    #[error("空文件 (zero-byte file)")]
+    Empty,
+    #[error("这是一个目录,不是文件 (a directory, not a file)")]
+    Directory,
+    #[error("文件在读取时仍在被写入 (the file kept changing while it was read)")]
+    Changing,
+    #[error("cannot read the file: {0}")]
+    Io(std::io::Error),
+    #[error(
+        "工作簿有密码保护 (the workbook is password-protected / encrypted); jixiao cannot read it"
+    )]
     Encrypted,
+    #[error("文件过大 (too large): {what} is {size} bytes, above the limit of {limit} bytes")]
+    TooLarge { what: String, size: u64, limit: u64 },
+    #[error("疑似压缩炸弹,拒绝读取 (refused as a zip bomb): {0}")]
+    ZipBomb(String),
     #[error("not a readable {format} workbook: {message}")]
     Workbook {
         format: &'static str,
@@ -50,21 +91,113 @@ pub enum ReadError {
     },
 }
 
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::Vanished,
+            std::io::ErrorKind::PermissionDenied => ReadError::PermissionDenied,
+            std::io::ErrorKind::IsADirectory => ReadError::Directory,
+            _ => ReadError::Io(e),
+        }
+    }
+}
+
+/// Reads the file's bytes once, making sure they are one consistent version of it: a file
+/// still being saved (size or time changing under us) is read again once, then given up.
+fn read_stable(path: &Path, limits: &Limits) -> Result<(Vec<u8>, std::fs::Metadata), ReadError> {
+    let mut last_error = ReadError::Changing;
+    for _ in 0..2 {
+        let before = std::fs::metadata(path)?;
+        if before.is_dir() {
+            return Err(ReadError::Directory);
+        }
+        if before.len() == 0 {
+            return Err(ReadError::Empty);
+        }
+        if before.len() > limits.max_bytes {
+            return Err(ReadError::TooLarge {
+                what: "the file".into(),
+                size: before.len(),
+                limit: limits.max_bytes,
+            });
+        }
+        let bytes = std::fs::read(path)?;
+        let after = std::fs::metadata(path)?;
+        if same_version(&before, &after) && bytes.len() as u64 == after.len() {
+            return Ok((bytes, after));
+        }
+        last_error = ReadError::Changing;
+    }
+    Err(last_error)
+}
+
+fn same_version(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
+/// Checks an archive's declared sizes before any of it is decompressed.
+fn check_archive(bytes: &[u8], limits: &Limits, format: &'static str) -> Result<(), ReadError> {
+    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(a) => a,
+        // Not a zip: calamine says what it is not (and spots an encrypted workbook, which is an
+        // OLE container rather than a zip).
+        Err(_) => return Ok(()),
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| ReadError::Workbook {
+            format,
+            message: e.to_string(),
+        })?;
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        total = total.saturating_add(size);
+        if size > RATIO_CHECK_FLOOR && size / packed > MAX_RATIO {
+            return Err(ReadError::ZipBomb(format!(
+                "entry {} expands {} times to {} bytes",
+                entry.name().map(|n| n.into_owned()).unwrap_or_default(),
+                size / packed,
+                size
+            )));
+        }
+    }
+    if total > limits.max_bytes {
+        return Err(ReadError::TooLarge {
+            what: "the uncompressed workbook".into(),
+            size: total,
+            limit: limits.max_bytes,
+        });
+    }
+    Ok(())
+}
+
 /// Reads every sheet of one input.
-pub fn read_file(input: &InputFile) -> Result<FileContent, ReadError> {
-    let bytes = std::fs::read(&input.path)?;
+pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, ReadError> {
+    let (bytes, metadata) = read_stable(&input.path, limits)?;
     let sha256 = hex(&Sha256::digest(&bytes));
+    let changed_since_listing = input.listed.as_ref().is_some_and(|listed| {
+        listed.len != metadata.len() || listed.modified != metadata.modified().ok()
+    });
     let mut content = match input.format {
         Format::Delimited => FileContent {
             grids: vec![read_delimited(&bytes, &sheet_name_for_text(&input.path))],
             ..FileContent::default()
         },
-        Format::Xlsx => read_xlsx(bytes)?,
-        Format::Xls => read_with_ranges::<Xls<_>>(bytes, "xls", true)?,
-        Format::Xlsb => read_with_ranges::<Xlsb<_>>(bytes, "xlsb", false)?,
-        Format::Ods => read_with_ranges::<calamine::Ods<_>>(bytes, "ods", false)?,
+        Format::Xlsx => {
+            check_archive(&bytes, limits, "xlsx")?;
+            read_xlsx(bytes, limits)?
+        }
+        Format::Xls => read_with_ranges::<Xls<_>>(bytes, "xls", true, limits)?,
+        Format::Xlsb => {
+            check_archive(&bytes, limits, "xlsb")?;
+            read_with_ranges::<Xlsb<_>>(bytes, "xlsb", false, limits)?
+        }
+        Format::Ods => {
+            check_archive(&bytes, limits, "ods")?;
+            read_with_ranges::<calamine::Ods<_>>(bytes, "ods", false, limits)?
+        }
     };
     content.sha256 = sha256;
+    content.changed_since_listing = changed_since_listing;
     Ok(content)
 }
 
@@ -186,7 +319,7 @@ fn date_text(d: &calamine::ExcelDateTime) -> String {
     }
 }
 
-fn read_xlsx(bytes: Vec<u8>) -> Result<FileContent, ReadError> {
+fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let mut content = FileContent::default();
     for sheet in workbook.sheets_metadata().to_vec() {
@@ -212,7 +345,7 @@ fn read_xlsx(bytes: Vec<u8>) -> Result<FileContent, ReadError> {
                 continue;
             }
             cells += 1;
-            if cells > MAX_CELLS_PER_SHEET {
+            if cells > limits.max_cells {
                 too_large = true;
                 break;
             }
@@ -220,19 +353,26 @@ fn read_xlsx(bytes: Vec<u8>) -> Result<FileContent, ReadError> {
             grid.set(row, col, value);
         }
         if too_large {
-            content.skipped_sheets.push(SkippedSheet {
-                sheet: sheet.name.clone(),
-                code: Code::SheetTooLarge,
-                reason: format!(
-                    "工作表超过 {MAX_CELLS_PER_SHEET} 个非空单元格,未读取 (sheet has more than {MAX_CELLS_PER_SHEET} non-empty cells)"
-                ),
-            });
+            content
+                .skipped_sheets
+                .push(too_many_cells(&sheet.name, limits));
             continue;
         }
         grid.merges = Some(merges.iter().map(merge_from).collect());
         content.grids.push(grid);
     }
     Ok(content)
+}
+
+fn too_many_cells(name: &str, limits: &Limits) -> SkippedSheet {
+    let max = limits.max_cells;
+    SkippedSheet {
+        sheet: name.to_string(),
+        code: Code::SheetTooLarge,
+        reason: format!(
+            "工作表超过 {max} 个非空单元格,未读取 (sheet has more than {max} non-empty cells)"
+        ),
+    }
 }
 
 fn hidden(name: &str) -> SkippedSheet {
@@ -325,6 +465,7 @@ fn read_with_ranges<W: RangeWorkbook>(
     bytes: Vec<u8>,
     format: &'static str,
     has_merges: bool,
+    limits: &Limits,
 ) -> Result<FileContent, ReadError> {
     let mut workbook = W::open(bytes)?;
     let mut content = FileContent::default();
@@ -337,6 +478,12 @@ fn read_with_ranges<W: RangeWorkbook>(
             Ok(range) => range,
             Err(message) => return Err(workbook_error(format, message)),
         };
+        if range.used_cells().count() > limits.max_cells {
+            content
+                .skipped_sheets
+                .push(too_many_cells(&sheet.name, limits));
+            continue;
+        }
         let mut grid = Grid::new(sheet.name.clone());
         for (row, col, value) in range.used_cells() {
             let (r0, c0) = range.start().unwrap_or((0, 0));
@@ -380,6 +527,45 @@ mod tests {
         assert_eq!(grid.text(5, 0), "z");
         assert_eq!(grid.text(6, 0), "a\nb");
         assert_eq!(grid.text(7, 0), "w");
+    }
+
+    fn input(path: &Path, listed: Option<crate::discover::Listed>) -> InputFile {
+        InputFile {
+            path: path.to_path_buf(),
+            display: path.display().to_string(),
+            format: Format::Delimited,
+            listed,
+        }
+    }
+
+    #[test]
+    fn vanished_and_unreadable_files_say_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gone = input(&dir.path().join("gone.txt"), None);
+        let err = read_file(&gone, &Limits::default()).expect_err("vanished");
+        assert!(err.to_string().contains("vanished"), "{err}");
+        let denied = ReadError::from(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert!(denied.to_string().contains("permission denied"));
+    }
+
+    #[test]
+    fn a_file_changed_since_listing_is_noticed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, "序号\t项目名称\n").expect("write");
+        let listed = crate::discover::Listed {
+            len: 3,
+            modified: None,
+        };
+        let content = read_file(&input(&path, Some(listed)), &Limits::default()).expect("read");
+        assert!(content.changed_since_listing);
+        let meta = std::fs::metadata(&path).expect("meta");
+        let same = crate::discover::Listed {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        };
+        let content = read_file(&input(&path, Some(same)), &Limits::default()).expect("read");
+        assert!(!content.changed_since_listing);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
     {
         return None;
     }
-    body.parse::<f64>().ok()
+    body.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Splits a folded value into its leading number and what follows it ("10G" → ("10", "G")).
@@ -90,13 +90,14 @@ fn strip_thousands(s: &str) -> Option<String> {
     Some(s.replace(',', ""))
 }
 
-/// Writes a number the way a person would: 110 not 110.0, 0.5 not .5, no float noise.
+/// Writes a number the way a person would: 110 not 110.0, 0.5 not .5, never in exponent
+/// notation. The digits are the shortest that read back as the same number, so text and value
+/// always agree; sums are rounded (see `round_amount`) before they are written.
 pub fn format_number(v: f64) -> String {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
-        let rounded = (v * 1e9).round() / 1e9;
-        format!("{rounded}")
+        format!("{v}")
     }
 }
 
@@ -169,6 +170,8 @@ mod tests {
     fn formats_numbers() {
         assert_eq!(format_number(110.0), "110");
         assert_eq!(format_number(0.5), "0.5");
-        assert_eq!(format_number(0.1 + 0.2), "0.3");
+        assert_eq!(format_number(round_amount(0.1 + 0.2)), "0.3");
+        assert_eq!(format_number(1e-10), "0.0000000001");
+        assert_eq!(format_number(-0.0), "0");
     }
 }

@@ -79,6 +79,10 @@ pub const GRAND_TOTAL_LABEL: &str = "总计";
 /// Why the output could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    #[error(
+        "cannot replace {path}: 文件被占用或没有写权限,可能正在 Excel/WPS 中打开 (locked or read-only: is it open in Excel?); the previous file is unchanged"
+    )]
+    Locked { path: String },
     #[error("cannot write {path}: {source}")]
     Io {
         path: String,
@@ -93,11 +97,39 @@ pub enum WriteError {
     },
 }
 
-/// Writes `path` by writing a temporary file beside it and renaming it into place.
-fn write_atomically(
+/// A complete output waiting in a temporary file beside its target, to be renamed into place.
+/// Dropped without `commit`, the temporary file is removed and the target left as it was.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+}
+
+impl Staged {
+    /// Renames the temporary file over the target.
+    pub fn commit(self) -> Result<(), WriteError> {
+        let path = self.path;
+        self.tmp.persist(&path).map_err(|e| {
+            // On a Windows share a workbook open in Excel or WPS cannot be replaced.
+            if e.error.kind() == std::io::ErrorKind::PermissionDenied {
+                WriteError::Locked {
+                    path: path.display().to_string(),
+                }
+            } else {
+                WriteError::Io {
+                    path: path.display().to_string(),
+                    source: e.error,
+                }
+            }
+        })?;
+        Ok(())
+    }
+}
+
+/// Writes a temporary file in `path`'s directory with `fill`, ready to replace `path`.
+pub fn stage(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> Result<(), WriteError>,
-) -> Result<(), WriteError> {
+) -> Result<Staged, WriteError> {
     let io = |source: std::io::Error| WriteError::Io {
         path: path.display().to_string(),
         source,
@@ -113,13 +145,23 @@ fn write_atomically(
         .map_err(io)?;
     fill(tmp.as_file_mut())?;
     tmp.as_file_mut().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    Ok(Staged {
+        tmp,
+        path: path.to_path_buf(),
+    })
 }
 
-/// Writes the JSON report.
-pub fn write_report(summary: &Summary, path: &Path) -> Result<(), WriteError> {
-    write_atomically(path, |file| {
+/// Writes `path` by writing a temporary file beside it and renaming it into place.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<(), WriteError>,
+) -> Result<(), WriteError> {
+    stage(path, fill)?.commit()
+}
+
+/// The JSON report, staged.
+pub fn stage_report(summary: &Summary, path: &Path) -> Result<Staged, WriteError> {
+    stage(path, |file| {
         let mut out = std::io::BufWriter::new(file);
         serde_json::to_writer_pretty(&mut out, summary).map_err(|source| WriteError::Json {
             path: path.display().to_string(),
@@ -134,14 +176,24 @@ pub fn write_report(summary: &Summary, path: &Path) -> Result<(), WriteError> {
     })
 }
 
-/// Writes the summary workbook.
-pub fn write_workbook(summary: &Summary, path: &Path) -> Result<(), WriteError> {
+/// The summary workbook, staged.
+pub fn stage_workbook(summary: &Summary, path: &Path) -> Result<Staged, WriteError> {
     let xlsx = |source: XlsxError| WriteError::Xlsx {
         path: path.display().to_string(),
         source,
     };
     let mut workbook = build_workbook(summary).map_err(xlsx)?;
-    write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))
+    stage(path, |file| workbook.save_to_writer(file).map_err(xlsx))
+}
+
+/// Writes the JSON report.
+pub fn write_report(summary: &Summary, path: &Path) -> Result<(), WriteError> {
+    stage_report(summary, path)?.commit()
+}
+
+/// Writes the summary workbook.
+pub fn write_workbook(summary: &Summary, path: &Path) -> Result<(), WriteError> {
+    stage_workbook(summary, path)?.commit()
 }
 
 struct Formats {
@@ -449,4 +501,34 @@ fn write_findings(
         w.text(6, &finding.message)?;
     }
     w.finish(workbook)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_that_fails_midway_leaves_the_previous_file_intact() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("summary.xlsx");
+        std::fs::write(&target, b"previous summary").expect("previous");
+        let result = write_atomically(&target, |file| {
+            file.write_all(b"half of a new summ")
+                .map_err(|source| WriteError::Io {
+                    path: "x".into(),
+                    source,
+                })?;
+            Err(WriteError::Io {
+                path: "x".into(),
+                source: std::io::Error::other("disk full"),
+            })
+        });
+        assert!(result.is_err());
+        assert_eq!(std::fs::read(&target).expect("target"), b"previous summary");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("summary.xlsx")]);
+    }
 }

@@ -41,7 +41,7 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
             "out.json",
             "--quiet",
         ],
-        0,
+        1,
     );
     let report = wd.report("out.json");
     let totals = &report["totals"];
@@ -331,7 +331,7 @@ fn merged_workbook_gives_the_same_result_as_the_text() {
             "x.json",
             "-q",
         ],
-        0,
+        1,
     );
     wd.run_expect(
         &[
@@ -343,7 +343,7 @@ fn merged_workbook_gives_the_same_result_as_the_text() {
             "t.json",
             "-q",
         ],
-        0,
+        1,
     );
     let (x, t) = (wd.report("x.json"), wd.report("t.json"));
 
@@ -410,7 +410,7 @@ fn output_is_byte_identical_across_thread_counts_and_input_order() {
     wd.write("in/c.csv", "序号,项目名称,预算金额(万元),指标名称,运算符,年度目标值,单位\n1,办公费,12.5,满意度,≥,90,%\n".as_bytes());
     wd.run_expect(
         &["consolidate", "in", "-o", "one.xlsx", "--jobs", "1", "-q"],
-        0,
+        1,
     );
     wd.run_expect(
         &[
@@ -424,7 +424,7 @@ fn output_is_byte_identical_across_thread_counts_and_input_order() {
             "2",
             "-q",
         ],
-        0,
+        1,
     );
     let one = std::fs::read(wd.path("one.xlsx")).expect("one");
     let two = std::fs::read(wd.path("two.xlsx")).expect("two");
@@ -446,7 +446,7 @@ fn a_broken_file_is_a_finding_and_the_rest_is_processed() {
     wd.write("in/dept.txt", seed_text().as_bytes());
     wd.write("in/~$dept.xlsx", b"lock");
     std::fs::create_dir_all(wd.path("out")).expect("out dir");
-    wd.run_expect(&["consolidate", "in", "-o", "out/s.xlsx", "-q"], 0);
+    wd.run_expect(&["consolidate", "in", "-o", "out/s.xlsx", "-q"], 1);
     let report = wd.report("out/s.json");
     let inputs = report["inputs"].as_array().expect("inputs");
     let status: BTreeMap<&str, &str> = inputs
@@ -495,7 +495,7 @@ fn glob_patterns_are_expanded_by_jixiao() {
     let wd = Workdir::new();
     wd.write("share/2024/dept.txt", seed_text().as_bytes());
     wd.write("share/2024/other.docx", b"x");
-    wd.run_expect(&["consolidate", "share/**/*.txt", "-o", "s.xlsx", "-q"], 0);
+    wd.run_expect(&["consolidate", "share/**/*.txt", "-o", "s.xlsx", "-q"], 1);
     assert_eq!(
         wd.report("s.json")["inputs"][0]["path"],
         "share/2024/dept.txt"
