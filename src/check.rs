@@ -1,9 +1,12 @@
 //! Stage 6: the checks a reviewer would otherwise do by hand on one department's table:
 //! do the projects add up to the 合计 row, does each project's 本级 + 转移支付 make its 预算金额,
-//! and does the footnote declare what the table holds.
+//! does the footnote declare what the table holds, and does each indicator make sense (its
+//! unit, its direction, its range, a placeholder left in, a near-duplicate name). The words
+//! and tolerances come from the `[checks]` section of the rules.
 
 use crate::finding::{Code, Finding};
-use crate::model::Department;
+use crate::model::{Department, Indicator};
+use crate::normalize::QUALITATIVE;
 use crate::rules::Rules;
 use crate::text::round_amount;
 
@@ -98,5 +101,170 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
             None,
         );
     }
+    for (index, p) in dept.projects.iter().enumerate() {
+        if p.indicators.is_empty() {
+            add(
+                Code::MissingIndicators,
+                p.source.rsplit('!').next().unwrap_or_default(),
+                format!("项目「{}」没有任何绩效指标", p.name),
+                Some(index),
+            );
+        }
+        for (a, b) in near_duplicate_names(&p.indicators, rules.checks.near_duplicate_min_chars) {
+            add(
+                Code::NearDuplicateName,
+                &b.cells[0],
+                format!(
+                    "项目「{}」的指标「{}」({}) 与「{}」({}) 只差一个字,可能是同一指标的笔误",
+                    p.name, a.name, a.cells[0], b.name, b.cells[0]
+                ),
+                Some(index),
+            );
+        }
+    }
+
+    let indicators = dept
+        .projects
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.indicators.iter().map(move |ind| (Some(i), ind)))
+        .chain(dept.unassigned.iter().map(|u| (None, &u.indicator)));
+    for (project, indicator) in indicators {
+        for (code, cell, message) in check_indicator(indicator, rules) {
+            add(code, &cell, message, project);
+        }
+    }
     findings
+}
+
+/// The checks on one indicator: (code, cell, message) for each problem.
+fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, String, String)> {
+    let checks = &rules.checks;
+    let [op_cell, target_cell, unit_cell] = i.field_cells.clone();
+    let mut out = Vec::new();
+    let described = format!("指标「{}」({})", i.name, i.cells[0]);
+
+    if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
+        out.push((
+            Code::PlaceholderValue,
+            target_cell.clone(),
+            format!("{described}留有模板占位符:「{} {}」", i.name, i.raw.value),
+        ));
+        // A placeholder says nothing about units or directions.
+        return out;
+    }
+    if i.value.is_none() && i.text.is_empty() {
+        out.push((
+            Code::MissingTarget,
+            target_cell.clone(),
+            format!("{described}没有填写目标值"),
+        ));
+    }
+    if i.op == QUALITATIVE {
+        let numeric_op = rules.operator(&i.raw.op).is_some();
+        if numeric_op && rules.has_qualitative_word(&i.text) {
+            out.push((
+                Code::QualitativeWithOperator,
+                op_cell.clone(),
+                format!(
+                    "{described}的目标「{}」是定性描述,原运算符「{}」不适用,已按定性指标处理",
+                    i.text, i.raw.op
+                ),
+            ));
+        }
+        return out;
+    }
+    if !i.unit.is_empty()
+        && let Some(rule) = checks
+            .unit_rules
+            .iter()
+            .find(|r| r.applies_to(&i.name))
+            .filter(|r| r.rejects(&i.unit))
+    {
+        let expected = if rule.units.is_empty() {
+            format!("不应为「{}」", rule.forbidden_units.join("/"))
+        } else {
+            format!("应为「{}」", rule.units.join("/"))
+        };
+        out.push((
+            Code::UnitMismatch,
+            unit_cell.clone(),
+            format!(
+                "{described}的单位「{}」与名称不符,{expected}:{} {} {}",
+                i.unit, i.op, i.text, i.unit
+            ),
+        ));
+    }
+    let up = matches!(i.op.as_str(), "≥" | ">");
+    let down = matches!(i.op.as_str(), "≤" | "<");
+    fn contains<'a>(words: &'a [String], name: &str) -> Option<&'a String> {
+        words.iter().find(|w| name.contains(w.as_str()))
+    }
+    if let Some(word) = contains(&checks.direction.down, &i.name).filter(|_| up) {
+        out.push((
+            Code::DirectionMismatch,
+            op_cell.clone(),
+            format!(
+                "{described}含「{word}」,越低越好,却写成「{} {}」",
+                i.op, i.text
+            ),
+        ));
+    } else if let Some(word) = contains(&checks.direction.up, &i.name).filter(|_| down) {
+        out.push((
+            Code::DirectionMismatch,
+            op_cell.clone(),
+            format!(
+                "{described}含「{word}」,越高越好,却写成「{} {}」",
+                i.op, i.text
+            ),
+        ));
+    }
+    if i.unit == "%"
+        && let Some(v) = i.value
+    {
+        let rate = checks
+            .percent_name_endings
+            .iter()
+            .any(|e| i.name.ends_with(e.as_str()));
+        if v < 0.0 || (rate && v > checks.max_percent) {
+            out.push((
+                Code::PercentOutOfRange,
+                target_cell,
+                format!(
+                    "{described}的目标 {} % 超出 0–{} % 的范围",
+                    i.text, checks.max_percent
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Pairs of indicators whose names, at least `min_chars` long, differ in exactly one character
+/// (same length, one position). Each pair once, in reading order.
+fn near_duplicate_names(
+    indicators: &[Indicator],
+    min_chars: usize,
+) -> Vec<(&Indicator, &Indicator)> {
+    let chars: Vec<Vec<char>> = indicators
+        .iter()
+        .map(|i| i.name.chars().collect())
+        .collect();
+    let mut pairs = Vec::new();
+    let mut reported: Vec<(&str, &str)> = Vec::new();
+    for a in 0..indicators.len() {
+        for b in a + 1..indicators.len() {
+            let (x, y) = (&chars[a], &chars[b]);
+            if x.len() < min_chars || x.len() != y.len() {
+                continue;
+            }
+            let differing = x.iter().zip(y).filter(|(p, q)| p != q).count();
+            let names = (indicators[a].name.as_str(), indicators[b].name.as_str());
+            if differing == 1 && !reported.contains(&names) {
+                reported.push(names);
+                pairs.push((&indicators[a], &indicators[b]));
+            }
+        }
+    }
+    pairs
 }

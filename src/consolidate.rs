@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use crate::discover::Status;
-use crate::finding::{Finding, SeverityCounts};
+use crate::finding::{Code, Finding, SeverityCounts};
 use crate::model::Department;
 use crate::pipeline::{FileOutcome, SheetRecord};
 use crate::text::round_amount;
@@ -34,6 +36,9 @@ pub struct InputRecord {
     pub reason: Option<String>,
     pub sha256: Option<String>,
     pub sheets: Vec<SheetRecord>,
+    /// The input that is summarized instead of this one (same content, or the same department
+    /// and year), or null.
+    pub superseded_by: Option<String>,
 }
 
 /// The run's totals.
@@ -69,15 +74,138 @@ pub struct Summary {
     pub department_findings: Vec<usize>,
 }
 
+/// Which of two inputs is used when they duplicate each other: the later by modification time,
+/// and of two equally recent ones the later by path, so the choice never depends on timing.
+fn later<'a>(a: &'a FileOutcome, b: &'a FileOutcome) -> &'a FileOutcome {
+    if (b.modified, &b.display) > (a.modified, &a.display) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Keeps duplicated inputs out of double counting: of inputs with identical content, and then of
+/// files holding the same department and year, only the later is summarized. The others keep
+/// their place in `inputs`, with `superseded_by` and a finding that states the choice.
+fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
+    let mut superseded: Vec<Option<String>> = vec![None; outcomes.len()];
+    let mut by_hash: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        let Some(hash) = o.sha256.as_deref() else {
+            continue;
+        };
+        if o.departments.is_empty() {
+            continue;
+        }
+        match by_hash.get(hash) {
+            Some(&j) => {
+                let keep = if std::ptr::eq(later(&outcomes[j], o), o) {
+                    i
+                } else {
+                    j
+                };
+                let drop = if keep == i { j } else { i };
+                superseded[drop] = Some(outcomes[keep].display.clone());
+                by_hash.insert(hash, keep);
+            }
+            None => {
+                by_hash.insert(hash, i);
+            }
+        }
+    }
+    let mut by_department: BTreeMap<(String, Option<i32>), usize> = BTreeMap::new();
+    for i in 0..outcomes.len() {
+        if superseded[i].is_some() {
+            continue;
+        }
+        let keys: Vec<(String, Option<i32>)> = outcomes[i]
+            .departments
+            .iter()
+            .map(|d| (d.name.clone(), d.year))
+            .collect();
+        for key in keys {
+            match by_department.get(&key).copied() {
+                Some(j) if j != i => {
+                    let keep = if std::ptr::eq(later(&outcomes[j], &outcomes[i]), &outcomes[i]) {
+                        i
+                    } else {
+                        j
+                    };
+                    let drop = if keep == i { j } else { i };
+                    let winner = outcomes[keep].display.clone();
+                    drop_department(&mut outcomes[drop], &key, &winner);
+                    by_department.insert(key, keep);
+                }
+                Some(_) => {}
+                None => {
+                    by_department.insert(key, i);
+                }
+            }
+        }
+    }
+    for (i, by) in superseded.iter().enumerate() {
+        if let Some(winner) = by {
+            let o = &mut outcomes[i];
+            let names: Vec<String> = o.departments.iter().map(|d| d.name.clone()).collect();
+            o.departments.clear();
+            // Its table findings repeat the kept file's word for word; file-level ones stay.
+            o.findings.retain(|f| f.department.is_empty());
+            o.findings.push(Finding::new(
+                Code::DuplicateFile,
+                &o.display,
+                "",
+                String::new(),
+                format!(
+                    "{} 与 {winner} 内容完全相同;只计入修改时间较晚的 {winner},本文件({})不重复计入汇总与合计",
+                    o.display,
+                    names.join("、")
+                ),
+            ));
+        }
+    }
+    superseded
+}
+
+/// Takes one department out of a file that lost to a newer file of the same department.
+fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winner: &str) {
+    let year = key.1.map(|y| format!("{y}年")).unwrap_or_default();
+    let sheets: Vec<String> = outcome
+        .departments
+        .iter()
+        .filter(|d| (&d.name, d.year) == (&key.0, key.1))
+        .map(|d| d.sheet.clone())
+        .collect();
+    outcome
+        .departments
+        .retain(|d| (&d.name, d.year) != (&key.0, key.1));
+    // Findings about the table that is not summarized would point at rows nobody sees.
+    outcome.findings.retain(|f| !sheets.contains(&f.sheet));
+    for sheet in sheets {
+        let mut f = Finding::new(
+            Code::DuplicateDepartment,
+            &outcome.display,
+            &sheet,
+            String::new(),
+            format!(
+                "{}「{}」{year}的表在 {winner} 中也有;只计入修改时间较晚的 {winner},本表不重复计入汇总与合计",
+                outcome.display, key.0
+            ),
+        );
+        f.department = key.0.clone();
+        outcome.findings.push(f);
+    }
+}
+
 /// Builds the summary from outcomes, which may come in any order.
 pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules_origin: &str) -> Summary {
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+    let superseded = supersede_duplicates(&mut outcomes);
     let mut inputs = Vec::with_capacity(outcomes.len());
     let mut departments = Vec::new();
     let mut findings = Vec::new();
     let mut department_findings = Vec::new();
     let mut totals = Totals::default();
-    for outcome in outcomes {
+    for (outcome, superseded_by) in outcomes.into_iter().zip(superseded) {
         match outcome.status {
             Status::Ok => totals.files_ok += 1,
             Status::Skipped => totals.files_skipped += 1,
@@ -89,6 +217,7 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules_origin: &str) -> Summar
             reason: outcome.reason,
             sha256: outcome.sha256,
             sheets: outcome.sheets,
+            superseded_by,
         });
         // A department is one sheet of one file: count its findings within its own file.
         for d in &outcome.departments {

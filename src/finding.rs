@@ -104,6 +104,22 @@ codes! {
     UnrecognizedRow = "unrecognized_row", Warning, "A row inside the table that is neither a project nor an indicator; its text is quoted in the message.";
     /// A project row without a name.
     MissingProjectName = "missing_project_name", Warning, "A project row has a 序号 or amounts but no 项目名称.";
+    /// A template placeholder left in.
+    PlaceholderValue = "placeholder_value", Error, "A template placeholder (XX, **, ＊＊, 待定) was left in an indicator's target or name.";
+    /// An indicator without a target.
+    MissingTarget = "missing_target", Warning, "An indicator has no target value.";
+    /// A project without indicators.
+    MissingIndicators = "missing_indicators", Error, "A project has no performance indicator at all.";
+    /// The unit contradicts the indicator's name.
+    UnitMismatch = "unit_mismatch", Warning, "The unit contradicts the indicator's name (a 满意度 or 率 not in %, a 人数 in %, a 次数 in 元…).";
+    /// The operator points the wrong way for the indicator.
+    DirectionMismatch = "direction_mismatch", Warning, "The operator points against the indicator's good direction (故障率 ≥ …, 满意度 ≤ …).";
+    /// A percentage outside 0–100.
+    PercentOutOfRange = "percent_out_of_range", Error, "A % target above 100 on a 率/度 indicator, or a negative one.";
+    /// Qualitative words under a numeric operator.
+    QualitativeWithOperator = "qualitative_with_operator", Info, "Qualitative words under a numeric operator (≧ 明显); read as 定性, the operator kept in the raw columns.";
+    /// Two names of one project that differ by one character.
+    NearDuplicateName = "near_duplicate_name", Warning, "Two indicators of one project whose names differ in one character only (收益人员满意度 / 受益人员满意度): probably one indicator mistyped.";
     /// The 合计 row disagrees with the projects.
     SumMismatch = "sum_mismatch", Error, "The 合计 row differs from the sum of the projects' amounts.";
     /// 本级 + 转移支付 ≠ 预算金额.
@@ -112,6 +128,10 @@ codes! {
     DeclaredCountMismatch = "declared_count_mismatch", Warning, "The footnote declares a different number of projects than the table names.";
     /// The footnote declares another total.
     DeclaredTotalMismatch = "declared_total_mismatch", Error, "The footnote declares a different total than the sum of the projects' budgets.";
+    /// Two inputs with identical content.
+    DuplicateFile = "duplicate_file", Warning, "Two inputs have identical content; only the later (by modification time) is summarized, the other is listed but not counted.";
+    /// Two files for the same department and year.
+    DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted.";
 }
 
 /// One thing noticed about an input, with where it is.

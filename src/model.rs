@@ -25,6 +25,10 @@ pub struct Indicator {
     /// The cells of every copy, first one first ("H28").
     #[serde(skip)]
     pub cells: Vec<String>,
+    /// The cells of the operator, target and unit as read ("I7", "J7", "K7"; empty where the
+    /// table has no such column), for findings about them.
+    #[serde(skip)]
+    pub field_cells: [String; 3],
 }
 
 /// The operator, target and unit exactly as written.

@@ -429,6 +429,11 @@ pub fn normalize_indicator(
         source: format!("{sheet}!{}", raw.name.cell()),
         notes,
         cells: vec![raw.name.cell()],
+        field_cells: [
+            raw.op.as_ref().map(Located::cell).unwrap_or_default(),
+            raw.target.cell(),
+            raw.unit.as_ref().map(Located::cell).unwrap_or_default(),
+        ],
     }
 }
 

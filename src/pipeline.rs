@@ -30,6 +30,8 @@ pub struct FileOutcome {
     pub status: Status,
     pub reason: Option<String>,
     pub sha256: Option<String>,
+    /// The file's modification time when listed: the later of two duplicates is the one used.
+    pub modified: Option<std::time::SystemTime>,
     pub sheets: Vec<SheetRecord>,
     pub departments: Vec<Department>,
     pub findings: Vec<Finding>,
@@ -43,6 +45,7 @@ impl FileOutcome {
             status,
             reason: Some(reason.to_string()),
             sha256: None,
+            modified: None,
             sheets: Vec::new(),
             departments: Vec::new(),
             findings: vec![Finding::new(
@@ -90,6 +93,7 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
         status: Status::Ok,
         reason: None,
         sha256: Some(content.sha256.clone()),
+        modified: input.listed.as_ref().and_then(|l| l.modified),
         sheets: Vec::new(),
         departments: Vec::new(),
         findings: Vec::new(),

@@ -59,6 +59,63 @@ struct RawRules {
     units: HashMap<String, Vec<String>>,
     glued_units: HashMap<String, Vec<String>>,
     document: RawDocument,
+    qualitative: RawQualitative,
+    checks: CheckRules,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQualitative {
+    words: Vec<String>,
+}
+
+/// The reviewer's checks and their tolerances (see `[checks]` in the rules file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRules {
+    pub placeholders: Vec<String>,
+    pub max_percent: f64,
+    pub percent_name_endings: Vec<String>,
+    pub near_duplicate_min_chars: usize,
+    pub direction: DirectionRules,
+    pub unit_rules: Vec<UnitRule>,
+}
+
+/// Names whose good direction is down (a ≥ target is suspicious) or up (a ≤ one is).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectionRules {
+    pub down: Vec<String>,
+    pub up: Vec<String>,
+}
+
+/// The units an indicator's name implies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnitRule {
+    pub name_contains: Vec<String>,
+    pub name_ends_with: Vec<String>,
+    pub name_excludes: Vec<String>,
+    pub units: Vec<String>,
+    pub forbidden_units: Vec<String>,
+}
+
+impl UnitRule {
+    /// Does the rule speak about an indicator of this name?
+    pub fn applies_to(&self, name: &str) -> bool {
+        let hit = self.name_contains.iter().any(|w| name.contains(w.as_str()))
+            || self
+                .name_ends_with
+                .iter()
+                .any(|w| name.ends_with(w.as_str()));
+        hit && !self.name_excludes.iter().any(|w| name.contains(w.as_str()))
+    }
+
+    /// Is this (canonical) unit wrong for a name the rule applies to?
+    pub fn rejects(&self, unit: &str) -> bool {
+        (!self.units.is_empty() && !self.units.iter().any(|u| u == unit))
+            || self.forbidden_units.iter().any(|u| u == unit)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +182,9 @@ pub struct Rules {
     units: HashMap<String, String>,
     glued_units: HashMap<String, String>,
     pub document: DocumentPatterns,
+    /// Words that mark a target as qualitative (folded).
+    qualitative_words: Vec<String>,
+    pub checks: CheckRules,
 }
 
 impl Rules {
@@ -243,6 +303,8 @@ impl Rules {
             units,
             glued_units,
             document,
+            qualitative_words: raw.qualitative.words.iter().map(|w| fold(w)).collect(),
+            checks: raw.checks,
         })
     }
 
@@ -281,6 +343,25 @@ impl Rules {
             Some(canonical) => canonical.clone(),
             None => crate::text::clean(written).to_string(),
         }
+    }
+
+    /// Does this target hold one of the qualitative words (明显, 提升…)?
+    pub fn has_qualitative_word(&self, target: &str) -> bool {
+        let folded = fold(target);
+        self.qualitative_words
+            .iter()
+            .any(|w| folded.contains(w.as_str()))
+    }
+
+    /// Is this text a template placeholder left in (XX, ＊＊)?
+    pub fn is_placeholder(&self, text: &str) -> bool {
+        let folded = fold(text);
+        !folded.is_empty()
+            && self
+                .checks
+                .placeholders
+                .iter()
+                .any(|p| folded.contains(fold(p).as_str()))
     }
 
     /// The canonical unit for one glued to a number ("10G" → GB), if the rules know it.

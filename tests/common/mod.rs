@@ -18,6 +18,12 @@ pub fn seed_text() -> String {
     std::fs::read_to_string(seed_path()).expect("seed file")
 }
 
+/// The seed as another department's table (its footnote names `department`), so that it is
+/// not taken for a duplicate of the seed.
+pub fn seed_text_as(department: &str) -> String {
+    seed_text().replace("宁波市人民代表大会常务委员会办公厅", department)
+}
+
 /// A temporary directory in which the real `jixiao` binary is run.
 pub struct Workdir {
     dir: tempfile::TempDir,
