@@ -268,3 +268,119 @@ fn near_duplicate_names(
     }
     pairs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{Origin, normalize};
+
+    const HEADER: &str = "序号\t项目名称\t预算金额(万元)\t本级支出(万元)\t转移支付支出(万元)\t指标名称\t运算符\t年度目标值\t单位\n";
+
+    /// The codes the checks raise on a one-project table whose indicator rows are `rows`
+    /// (名称\t运算符\t目标值\t单位 each).
+    fn codes_for(rows: &[&str]) -> Vec<Code> {
+        let mut text = String::from(HEADER);
+        for (i, row) in rows.iter().enumerate() {
+            let project = if i == 0 {
+                "1\t办公费\t10\t10\t0"
+            } else {
+                "\t\t\t\t"
+            };
+            text.push_str(&format!("{project}\t{row}\n"));
+        }
+        if rows.is_empty() {
+            text.push_str("1\t办公费\t10\t10\t0\t\t\t\t\n");
+        }
+        let rules = Rules::builtin().expect("rules");
+        let grid = crate::read::read_delimited(text.as_bytes(), "S");
+        let layout = crate::layout::detect(&grid, &rules).expect("layout");
+        let raw = crate::extract::extract(&grid, &layout, &rules);
+        let origin = Origin {
+            file: "f",
+            fallback_department: "d",
+        };
+        let (dept, _) = normalize(&raw, &origin, &rules);
+        check(&dept, &rules).into_iter().map(|f| f.code).collect()
+    }
+
+    fn fires(code: Code, rows: &[&str]) -> bool {
+        codes_for(rows).contains(&code)
+    }
+
+    #[test]
+    fn unit_mismatch() {
+        assert!(fires(Code::UnitMismatch, &["发放代表人数\t≧\t450\t%"]));
+        assert!(fires(Code::UnitMismatch, &["受益人员满意度\t≥\t95\t人"]));
+        assert!(fires(Code::UnitMismatch, &["会议次数\t≥\t3\t元"]));
+        assert!(!fires(Code::UnitMismatch, &["受益人员满意度\t≥\t95\t比例"]));
+        assert!(!fires(
+            Code::UnitMismatch,
+            &["公众号订阅人数增长率\t≥\t20\t%"]
+        ));
+        assert!(!fires(Code::UnitMismatch, &["检查频率\t≥\t12\t次"]));
+    }
+
+    #[test]
+    fn direction_mismatch() {
+        assert!(fires(Code::DirectionMismatch, &["系统故障率\t≥\t1\t%"]));
+        assert!(fires(Code::DirectionMismatch, &["代表满意度\t≤\t90\t%"]));
+        assert!(!fires(Code::DirectionMismatch, &["系统故障率\t≦\t1\t%"]));
+        assert!(!fires(Code::DirectionMismatch, &["代表满意度\t>\t90\t%"]));
+    }
+
+    #[test]
+    fn percent_out_of_range() {
+        assert!(fires(Code::PercentOutOfRange, &["验收合格率\t=\t120\t%"]));
+        assert!(fires(Code::PercentOutOfRange, &["增长\t≥\t-5\t%"]));
+        assert!(!fires(Code::PercentOutOfRange, &["验收合格率\t=\t100\t%"]));
+        assert!(!fires(Code::PercentOutOfRange, &["点击量增长\t≥\t150\t%"]));
+    }
+
+    #[test]
+    fn missing_target_and_placeholders() {
+        assert!(fires(Code::MissingTarget, &["培训人次\t≥\t\t人次"]));
+        assert!(!fires(Code::MissingTarget, &["培训人次\t≥\t30\t人次"]));
+        assert!(fires(Code::PlaceholderValue, &["培训人次\t≥\tXX\t人次"]));
+        assert!(fires(Code::PlaceholderValue, &["培训人次\t≥\t＊＊\t人次"]));
+        assert!(!fires(Code::PlaceholderValue, &["培训人次\t≥\t30\t人次"]));
+    }
+
+    #[test]
+    fn missing_indicators() {
+        assert!(fires(Code::MissingIndicators, &[]));
+        assert!(!fires(Code::MissingIndicators, &["培训人次\t≥\t30\t人次"]));
+    }
+
+    #[test]
+    fn qualitative_with_operator() {
+        assert!(fires(
+            Code::QualitativeWithOperator,
+            &["履职效率\t≧\t明显提升\t"]
+        ));
+        assert!(!fires(
+            Code::QualitativeWithOperator,
+            &["履职效率\t\t明显\t"]
+        ));
+        // A brand under = is not a 定性 word: read as 定性, nothing to note.
+        assert!(!fires(
+            Code::QualitativeWithOperator,
+            &["设备品牌\t=\t华为\t国产"]
+        ));
+    }
+
+    #[test]
+    fn near_duplicate_name() {
+        assert!(fires(
+            Code::NearDuplicateName,
+            &["收益人员满意度\t≥\t90\t%", "受益人员满意度\t≥\t95\t%"]
+        ));
+        assert!(!fires(
+            Code::NearDuplicateName,
+            &["立法调研项目\t≥\t5\t个", "立法制定项目\t≥\t6\t个"]
+        ));
+        assert!(!fires(
+            Code::NearDuplicateName,
+            &["天数\t≥\t5\t天", "次数\t≥\t6\t次"]
+        ));
+    }
+}

@@ -33,41 +33,90 @@ enum LogFormat {
     Json,
 }
 
+/// What `consolidate` and `check` share: which files, how to read them.
+#[derive(Debug, clap::Args)]
+struct ReadArgs {
+    /// Files, directories (searched recursively) or quoted glob patterns such as
+    /// '//share/2024/**/*.xlsx'.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// A rules file to use instead of the built-in one (see `jixiao rules`).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// The most non-empty cells read from one sheet; a larger sheet is refused.
+    #[arg(long, default_value_t = Limits::default().max_cells)]
+    max_cells: usize,
+    /// The most megabytes a file may hold uncompressed; a larger one is refused.
+    #[arg(long, default_value_t = Limits::default().max_bytes / (1024 * 1024))]
+    max_file_mb: u64,
+}
+
+impl ReadArgs {
+    fn options(self, output: PathBuf, report: Option<PathBuf>) -> ConsolidateOptions {
+        ConsolidateOptions {
+            inputs: self.inputs,
+            output,
+            report,
+            jobs: self.jobs,
+            limits: Limits {
+                max_cells: self.max_cells,
+                max_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
+            },
+        }
+    }
+}
+
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// One line per finding, for people.
+    Table,
+    /// The report's `findings` array.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read every input table and write one summary workbook and a JSON report.
     Consolidate {
-        /// Files, directories (searched recursively) or quoted glob patterns such as
-        /// '//share/2024/**/*.xlsx'.
-        #[arg(required = true)]
-        inputs: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
         /// The summary workbook to write.
         #[arg(short, long)]
         output: PathBuf,
         /// The JSON report to write [default: the summary's path with the extension .json].
         #[arg(long)]
         report: Option<PathBuf>,
-        /// Worker threads [default: one per core].
-        #[arg(long, default_value_t = 0)]
-        jobs: usize,
-        /// No progress bar and no closing paragraph.
+        /// No progress bar and no log lines.
         #[arg(short, long)]
         quiet: bool,
-        /// A rules file to use instead of the built-in one (see `jixiao rules`).
-        #[arg(long)]
-        rules: Option<PathBuf>,
         /// Exit with code 1 when findings of this level (or worse) were raised.
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
         /// How per-file lines and the closing summary are logged on stderr.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
-        /// The most non-empty cells read from one sheet; a larger sheet is refused.
-        #[arg(long, default_value_t = Limits::default().max_cells)]
-        max_cells: usize,
-        /// The most megabytes a file may hold uncompressed; a larger one is refused.
-        #[arg(long, default_value_t = Limits::default().max_bytes / (1024 * 1024))]
-        max_file_mb: u64,
+    },
+    /// Read and check the inputs as consolidate does, write nothing, print the findings.
+    /// Exit 0 with no error-level finding, 1 with any, 2 when the run cannot be done.
+    Check {
+        #[command(flatten)]
+        read: ReadArgs,
+        /// table: one line per finding; json: the report's findings array.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+        format: CheckFormat,
+    },
+    /// Write a blank input workbook in the standard layout, with drop-downs from the rules.
+    Template {
+        /// The workbook to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// A rules file to take the drop-downs from instead of the built-in one.
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
     /// Print the built-in rules file, to start a copy for --rules.
     Rules,
@@ -81,35 +130,56 @@ pub fn main() -> ExitCode {
             print!("{}", crate::rules::DEFAULT_RULES);
             ExitCode::SUCCESS
         }
+        Command::Template { output, rules } => {
+            let result = crate::load_rules(rules.as_deref())
+                .map_err(|e| e.to_string())
+                .and_then(|rules| {
+                    crate::write_template(&rules, &output).map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    log_error(LogFormat::Text, &e);
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Check { read, format } => {
+            let rules = match crate::load_rules(read.rules.as_deref()) {
+                Ok(r) => r,
+                Err(e) => {
+                    log_error(LogFormat::Text, &e.to_string());
+                    return ExitCode::from(2);
+                }
+            };
+            let options = read.options(PathBuf::new(), None);
+            match crate::build_summary(&options, &rules, &|_| {}) {
+                Ok(summary) => {
+                    print_findings(&summary, format);
+                    ExitCode::from(crate::exit_code(&summary, FailOn::Error))
+                }
+                Err(e) => {
+                    log_error(LogFormat::Text, &e.to_string());
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Consolidate {
-            inputs,
+            read,
             output,
             report,
-            jobs,
             quiet,
-            rules,
             fail_on,
             log_format,
-            max_cells,
-            max_file_mb,
         } => {
-            let rules = match crate::load_rules(rules.as_deref()) {
+            let rules = match crate::load_rules(read.rules.as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
                     log_error(log_format, &e.to_string());
                     return ExitCode::from(2);
                 }
             };
-            let options = ConsolidateOptions {
-                inputs,
-                output,
-                report,
-                jobs,
-                limits: Limits {
-                    max_cells,
-                    max_bytes: max_file_mb.saturating_mul(1024 * 1024),
-                },
-            };
+            let options = read.options(output, report);
             let bar = progress_bar(quiet || log_format == LogFormat::Json);
             let progress = |event: Progress| match event {
                 Progress::Started { files } => bar.set_length(files as u64),
@@ -130,6 +200,39 @@ pub fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+/// `check`'s output on stdout.
+fn print_findings(summary: &Summary, format: CheckFormat) {
+    match format {
+        CheckFormat::Json => match serde_json::to_string_pretty(&summary.findings) {
+            Ok(text) => println!("{text}"),
+            Err(e) => log_error(LogFormat::Text, &e.to_string()),
+        },
+        CheckFormat::Table => {
+            for f in &summary.findings {
+                let place = match (f.sheet.is_empty(), f.cell.is_empty()) {
+                    (true, _) => f.file.clone(),
+                    (false, true) => format!("{} [{}]", f.file, f.sheet),
+                    (false, false) => format!("{} [{}]!{}", f.file, f.sheet, f.cell),
+                };
+                println!(
+                    "{:<4}\t{:<26}\t{place}\t{}",
+                    f.severity.label_zh(),
+                    f.code.as_str(),
+                    f.message
+                );
+            }
+            let c = &summary.totals.findings;
+            println!(
+                "文件 {} 个; 问题: 错误 {}, 警告 {}, 提示 {}",
+                summary.inputs.len(),
+                c.error,
+                c.warning,
+                c.info
+            );
         }
     }
 }

@@ -89,6 +89,7 @@ fn later<'a>(a: &'a FileOutcome, b: &'a FileOutcome) -> &'a FileOutcome {
 /// their place in `inputs`, with `superseded_by` and a finding that states the choice.
 fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
     let mut superseded: Vec<Option<String>> = vec![None; outcomes.len()];
+    let mut identical = vec![false; outcomes.len()];
     let mut by_hash: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, o) in outcomes.iter().enumerate() {
         let Some(hash) = o.sha256.as_deref() else {
@@ -106,6 +107,8 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
                 };
                 let drop = if keep == i { j } else { i };
                 superseded[drop] = Some(outcomes[keep].display.clone());
+                identical[drop] = true;
+                identical[keep] = false;
                 by_hash.insert(hash, keep);
             }
             None => {
@@ -134,6 +137,9 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
                     let drop = if keep == i { j } else { i };
                     let winner = outcomes[keep].display.clone();
                     drop_department(&mut outcomes[drop], &key, &winner);
+                    if outcomes[drop].departments.is_empty() {
+                        superseded[drop] = Some(winner);
+                    }
                     by_department.insert(key, keep);
                 }
                 Some(_) => {}
@@ -144,7 +150,7 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
         }
     }
     for (i, by) in superseded.iter().enumerate() {
-        if let Some(winner) = by {
+        if let Some(winner) = by.as_ref().filter(|_| identical[i]) {
             let o = &mut outcomes[i];
             let names: Vec<String> = o.departments.iter().map(|d| d.name.clone()).collect();
             o.departments.clear();

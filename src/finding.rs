@@ -81,7 +81,7 @@ codes! {
     /// The input's kind is not one jixiao reads.
     UnsupportedFormat = "unsupported_format", Warning, "The file's type is not one jixiao reads; it was skipped.";
     /// A sheet holds no recognisable performance table.
-    NoTable = "no_table", Warning, "No 项目绩效目标 table header was found on the sheet (or in the file).";
+    NoTable = "no_table", Info, "No 项目绩效目标 table header was found on the sheet (instructions, cover pages and unrelated sheets are common); a file with no table at all is listed as skipped.";
     /// A hidden sheet was not read.
     HiddenSheet = "hidden_sheet", Info, "A hidden sheet was skipped.";
     /// A sheet too large to be a real table was not read.

@@ -31,6 +31,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod read;
 pub mod rules;
+pub mod template;
 pub mod text;
 pub mod write;
 
@@ -157,6 +158,16 @@ pub fn build_summary(
             .map(|s| FileOutcome::set_aside(&s.display, s.status, s.code, &s.reason)),
     );
     Ok(consolidate::consolidate(outcomes, &rules.origin))
+}
+
+/// Writes the blank input workbook of `jixiao template`, atomically.
+pub fn write_template(rules: &Rules, path: &Path) -> Result<(), write::WriteError> {
+    let xlsx = |source| write::WriteError::Xlsx {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut workbook = template::build(rules, "", &[]).map_err(xlsx)?;
+    write::write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))
 }
 
 /// Loads the rules: the file given, or the built-in ones.

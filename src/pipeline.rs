@@ -19,7 +19,8 @@ use crate::{check, extract, layout, normalize, read};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SheetRecord {
     pub name: String,
-    /// "table" (read as a department), "no_table", "hidden", "empty" or "too_large".
+    /// "table" (read as a department), "no_table", "ignored" (instructions, by name), "hidden",
+    /// "empty" or "too_large".
     pub status: &'static str,
 }
 
@@ -134,6 +135,13 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
             outcome.sheets.push(SheetRecord {
                 name: grid.sheet.clone(),
                 status: "empty",
+            });
+            continue;
+        }
+        if rules.is_ignored_sheet(&grid.sheet) {
+            outcome.sheets.push(SheetRecord {
+                name: grid.sheet.clone(),
+                status: "ignored",
             });
             continue;
         }

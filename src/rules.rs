@@ -61,6 +61,15 @@ struct RawRules {
     document: RawDocument,
     qualitative: RawQualitative,
     checks: CheckRules,
+    template: TemplateRules,
+}
+
+/// What `jixiao template` offers in its blank workbook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateRules {
+    pub units: Vec<String>,
+    pub rows: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +132,7 @@ impl UnitRule {
 struct RawTable {
     header_search_rows: usize,
     sum_row_labels: Vec<String>,
+    ignored_sheets: Vec<String>,
     amount_tolerance_wan: f64,
 }
 
@@ -177,6 +187,7 @@ pub struct Rules {
     pub header_search_rows: usize,
     pub amount_tolerance_wan: f64,
     sum_row_labels: Vec<String>,
+    ignored_sheets: Vec<String>,
     headers: HashMap<String, Field>,
     operators: HashMap<String, String>,
     units: HashMap<String, String>,
@@ -185,6 +196,7 @@ pub struct Rules {
     /// Words that mark a target as qualitative (folded).
     qualitative_words: Vec<String>,
     pub checks: CheckRules,
+    pub template: TemplateRules,
 }
 
 impl Rules {
@@ -298,6 +310,7 @@ impl Rules {
             header_search_rows: raw.table.header_search_rows,
             amount_tolerance_wan: raw.table.amount_tolerance_wan,
             sum_row_labels: raw.table.sum_row_labels.iter().map(|s| fold(s)).collect(),
+            ignored_sheets: raw.table.ignored_sheets.iter().map(|s| fold(s)).collect(),
             headers,
             operators,
             units,
@@ -305,6 +318,7 @@ impl Rules {
             document,
             qualitative_words: raw.qualitative.words.iter().map(|w| fold(w)).collect(),
             checks: raw.checks,
+            template: raw.template,
         })
     }
 
@@ -325,10 +339,23 @@ impl Rules {
         Some((field, (!unit.is_empty()).then_some(unit)))
     }
 
+    /// Is this a sheet of instructions or a cover, not to be searched for a table?
+    pub fn is_ignored_sheet(&self, name: &str) -> bool {
+        self.ignored_sheets.contains(&fold(name))
+    }
+
     /// Is this cell a 合计 label?
     pub fn is_sum_label(&self, cell: &str) -> bool {
         let folded = fold(cell);
         !folded.is_empty() && self.sum_row_labels.contains(&folded)
+    }
+
+    /// The canonical operators, sorted (≤ < = > ≥), for drop-downs.
+    pub fn canonical_operators(&self) -> Vec<String> {
+        let mut ops: Vec<String> = self.operators.values().cloned().collect();
+        ops.sort();
+        ops.dedup();
+        ops
     }
 
     /// The canonical operator for a written one (≧ → ≥), if the rules know it.

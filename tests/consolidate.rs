@@ -168,6 +168,20 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
     assert_eq!(by_code["duplicate_row"].len(), 3);
     assert_eq!(by_code["conflicting_duplicate"].len(), 1);
     assert!(!by_code.contains_key("own_plus_transfer_mismatch"));
+    // The reviewer's checks: the 收益/受益 typo, and 发放代表人数 ≥ 450 %.
+    let near = &by_code["near_duplicate_name"];
+    assert_eq!(near.len(), 1);
+    let message = near[0]["message"].as_str().expect("m");
+    assert!(
+        message.contains("收益人员满意度") && message.contains("受益人员满意度"),
+        "{message}"
+    );
+    let units: Vec<&str> = by_code["unit_mismatch"]
+        .iter()
+        .map(|f| f["cell"].as_str().expect("cell"))
+        .collect();
+    assert!(units.contains(&"K75"), "{units:?}");
+    assert_eq!(by_code["qualitative_with_operator"][0]["cell"], "I6");
     let f = &by_code["shifted_row"][0];
     assert_eq!(f["file"], seed.to_str().expect("path"));
     assert_eq!(f["sheet"], "000_17e04ae03005bf38");

@@ -1,0 +1,178 @@
+//! `jixiao template`: a blank input workbook in the standard (seed) layout, so next year's
+//! submissions arrive clean: the two-level header locked, drop-downs for 运算符 and 单位 drawn
+//! from the rules, and a sheet of instructions. The same writer, given projects, writes a
+//! filled-in table, which is how the tests check that the template reads back cleanly.
+
+use rust_xlsxwriter::{
+    DataValidation, DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, FormatBorder,
+    ProtectionOptions, Workbook, XlsxError,
+};
+
+use crate::rules::Rules;
+
+/// The sheet departments fill in.
+pub const SHEET_TABLE: &str = "项目绩效目标";
+/// The instructions sheet.
+pub const SHEET_HELP: &str = "填报说明";
+
+const HEADER: [&str; 7] = [
+    "序号",
+    "项目名称",
+    "项目概况",
+    "预算金额(万元)",
+    "本级支出(万元)",
+    "转移支付支出(万元)",
+    "年度绩效目标",
+];
+const INDICATOR_HEADER: [&str; 4] = ["指标名称", "运算符", "年度目标值", "单位"];
+const FIRST_DATA_ROW: u32 = 3;
+
+/// A project to write into the table (for filled-in examples and tests).
+#[derive(Debug, Clone, Default)]
+pub struct TemplateProject {
+    pub name: String,
+    pub overview: String,
+    pub amounts: [f64; 3],
+    /// (指标名称, 运算符, 年度目标值, 单位)
+    pub indicators: Vec<[String; 4]>,
+}
+
+/// Builds the input workbook: blank when `projects` is empty.
+pub fn build(
+    rules: &Rules,
+    department: &str,
+    projects: &[TemplateProject],
+) -> Result<Workbook, XlsxError> {
+    let mut workbook = Workbook::new();
+    // A fixed creation time: the same template every time.
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title("项目绩效目标表")
+            .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?),
+    );
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7")
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap();
+    let open = Format::new().set_unlocked().set_border(FormatBorder::Thin);
+    let amount = open.clone().set_num_format("0.00");
+
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET_TABLE)?;
+    sheet.write_string(0, 0, format!("单位名称:{department}"))?;
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.merge_range(1, c as u16, 2, c as u16, h, &header)?;
+    }
+    sheet.merge_range(1, 7, 1, 10, "核心绩效指标", &header)?;
+    for (c, h) in INDICATOR_HEADER.iter().enumerate() {
+        sheet.write_string_with_format(2, 7 + c as u16, *h, &header)?;
+    }
+
+    // The data area is editable; everything above it stays locked.
+    let last_row = FIRST_DATA_ROW + rules.template.rows.max(1) - 1;
+    for row in FIRST_DATA_ROW..=last_row {
+        for col in 0..11u16 {
+            let format = if (3..=5).contains(&col) {
+                &amount
+            } else {
+                &open
+            };
+            sheet.write_blank(row, col, format)?;
+        }
+    }
+    let mut row = FIRST_DATA_ROW;
+    for (i, p) in projects.iter().enumerate() {
+        sheet.write_number_with_format(row, 0, (i + 1) as f64, &open)?;
+        sheet.write_string_with_format(row, 1, &p.name, &open)?;
+        sheet.write_string_with_format(row, 2, &p.overview, &open)?;
+        for (k, v) in p.amounts.iter().enumerate() {
+            sheet.write_number_with_format(row, 3 + k as u16, *v, &amount)?;
+        }
+        for ind in &p.indicators {
+            for (c, v) in ind.iter().enumerate() {
+                let col = 7 + c as u16;
+                match v.parse::<f64>() {
+                    Ok(n) if c == 2 => sheet.write_number_with_format(row, col, n, &open)?,
+                    _ => sheet.write_string_with_format(row, col, v, &open)?,
+                };
+            }
+            row += 1;
+        }
+        if p.indicators.is_empty() {
+            row += 1;
+        }
+    }
+
+    let operators = rules.canonical_operators();
+    let op_list: Vec<&str> = operators.iter().map(String::as_str).collect();
+    let operator_rule = DataValidation::new()
+        .allow_list_strings(&op_list)?
+        .set_input_title("运算符")?
+        .set_input_message("≥ ≤ = > <;定性指标(如「明显」)留空")?;
+    sheet.add_data_validation(FIRST_DATA_ROW, 8, last_row, 8, &operator_rule)?;
+    let units: Vec<&str> = rules.template.units.iter().map(String::as_str).collect();
+    let unit_rule = DataValidation::new()
+        .allow_list_strings(&units)?
+        .set_error_style(DataValidationErrorStyle::Information)
+        .set_error_title("单位")?
+        .set_error_message("不在常用单位列表中;确认无误可继续")?;
+    sheet.add_data_validation(FIRST_DATA_ROW, 10, last_row, 10, &unit_rule)?;
+
+    sheet.protect_with_options(&ProtectionOptions {
+        format_columns: true,
+        format_rows: true,
+        insert_rows: true,
+        delete_rows: true,
+        ..ProtectionOptions::default()
+    });
+    sheet.set_freeze_panes(FIRST_DATA_ROW, 2)?;
+    for (col, width) in [
+        (0u16, 6.0),
+        (1, 24.0),
+        (2, 36.0),
+        (3, 12.0),
+        (4, 12.0),
+        (5, 14.0),
+        (6, 36.0),
+        (7, 26.0),
+        (8, 8.0),
+        (9, 12.0),
+        (10, 10.0),
+    ] {
+        sheet.set_column_width(col, width)?;
+    }
+
+    let help = workbook.add_worksheet();
+    help.set_name(SHEET_HELP)?;
+    let lines = [
+        "项目绩效目标表 填报说明",
+        "1. 在第一行「单位名称:」后填写本单位全称。",
+        "2. 每个项目从「序号」所在行开始填写项目名称、概况、预算金额(万元)、本级支出、转移支付支出和年度绩效目标;",
+        "   同一项目的每个核心绩效指标占一行,后续指标行的项目列留空(或合并单元格)。",
+        "3. 运算符从下拉列表选择(≥ ≤ = > <);「明显」「提升」等定性目标不填运算符。",
+        "4. 年度目标值只填数字,单位填在「单位」列(如 95 与 %),不要写成「95%」或「不低于95」。",
+        "5. 本级支出 + 转移支付支出 应等于 预算金额;金额单位为万元。",
+        "6. 每个项目至少填写一个产出指标、一个效益指标和一个满意度指标。",
+        "7. 表头已锁定;不要增删表头行或改动列顺序。",
+        "填好后可先运行 `jixiao check 本文件.xlsx` 自查,没有错误再报送。",
+    ];
+    for (r, line) in lines.iter().enumerate() {
+        help.write_string(r as u32, 0, *line)?;
+    }
+    help.set_column_width(0, 110)?;
+    Ok(workbook)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_come_from_the_rules() {
+        let rules = Rules::builtin().expect("rules");
+        assert_eq!(rules.canonical_operators(), ["<", "=", ">", "≤", "≥"]);
+        let mut workbook = build(&rules, "", &[]).expect("template");
+        assert!(workbook.save_to_buffer().is_ok());
+    }
+}
