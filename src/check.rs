@@ -110,6 +110,25 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
                 Some(index),
             );
         }
+        let missing: Vec<&str> = rules
+            .categories
+            .required_level1
+            .iter()
+            .filter(|need| {
+                !p.indicators
+                    .iter()
+                    .any(|i| i.level1.as_deref() == Some(need.as_str()))
+            })
+            .map(String::as_str)
+            .collect();
+        if !p.indicators.is_empty() && !missing.is_empty() {
+            add(
+                Code::IncompleteFramework,
+                p.source.rsplit('!').next().unwrap_or_default(),
+                format!("项目「{}」缺少{}", p.name, missing.join("、")),
+                Some(index),
+            );
+        }
         for (a, b) in near_duplicate_names(&p.indicators, rules.checks.near_duplicate_min_chars) {
             add(
                 Code::NearDuplicateName,
@@ -366,6 +385,18 @@ mod tests {
             Code::QualitativeWithOperator,
             &["设备品牌\t=\t华为\t国产"]
         ));
+    }
+
+    #[test]
+    fn incomplete_framework() {
+        let complete = [
+            "采购台数\t≥\t10\t台",
+            "办公效率提升\t\t明显\t",
+            "使用人员满意度\t≥\t90\t%",
+        ];
+        assert!(!fires(Code::IncompleteFramework, &complete));
+        assert!(fires(Code::IncompleteFramework, &complete[..2]));
+        assert!(fires(Code::IncompleteFramework, &complete[1..]));
     }
 
     #[test]

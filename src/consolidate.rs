@@ -72,6 +72,9 @@ pub struct Summary {
     /// Findings per department, parallel to `departments`.
     #[serde(skip)]
     pub department_findings: Vec<usize>,
+    /// The framework's 一级 categories, in the rules' order, for the 合计 sheet's counts.
+    #[serde(skip)]
+    pub level1_categories: Vec<String>,
 }
 
 /// Which of two inputs is used when they duplicate each other: the later by modification time,
@@ -203,7 +206,7 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
 }
 
 /// Builds the summary from outcomes, which may come in any order.
-pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules_origin: &str) -> Summary {
+pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) -> Summary {
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
     let superseded = supersede_duplicates(&mut outcomes);
     let mut inputs = Vec::with_capacity(outcomes.len());
@@ -257,11 +260,12 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules_origin: &str) -> Summar
 
     Summary {
         tool: ToolInfo::default(),
-        rules: rules_origin.to_string(),
+        rules: rules.origin.clone(),
         inputs,
         departments,
         totals,
         findings,
         department_findings,
+        level1_categories: rules.categories.level1.clone(),
     }
 }

@@ -110,6 +110,8 @@ codes! {
     MissingTarget = "missing_target", Warning, "An indicator has no target value.";
     /// A project without indicators.
     MissingIndicators = "missing_indicators", Error, "A project has no performance indicator at all.";
+    /// A project without one of the framework's required categories.
+    IncompleteFramework = "incomplete_framework", Warning, "A project lacks an indicator of one of the framework's required categories (at least one 产出, one 效益 and one 满意度 indicator).";
     /// The unit contradicts the indicator's name.
     UnitMismatch = "unit_mismatch", Warning, "The unit contradicts the indicator's name (a 满意度 or 率 not in %, a 人数 in %, a 次数 in 元…).";
     /// The operator points the wrong way for the indicator.

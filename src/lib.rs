@@ -10,6 +10,7 @@
 //! | layout | [`layout`] | a grid → [`layout::TableLayout`]: header rows, which column is what |
 //! | extract | [`extract`] | grid + layout → [`extract::RawTable`]: projects, rows, 合计, footnote |
 //! | normalize | [`normalize`] | raw table → [`model::Department`] + findings |
+//! | classify | [`classify`] | department → 一级/二级 categories on every indicator |
 //! | check | [`check`] | department → findings (sums, declared figures) |
 //! | consolidate | [`consolidate`] | every file's outcome → [`consolidate::Summary`] |
 //! | write | [`write`] | summary → summary.xlsx and report.json, atomically |
@@ -19,6 +20,7 @@
 //! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`].
 
 pub mod check;
+pub mod classify;
 pub mod cli;
 pub mod consolidate;
 pub mod discover;
@@ -157,7 +159,7 @@ pub fn build_summary(
             .iter()
             .map(|s| FileOutcome::set_aside(&s.display, s.status, s.code, &s.reason)),
     );
-    Ok(consolidate::consolidate(outcomes, &rules.origin))
+    Ok(consolidate::consolidate(outcomes, rules))
 }
 
 /// Writes the blank input workbook of `jixiao template`, atomically.

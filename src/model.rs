@@ -16,6 +16,12 @@ pub struct Indicator {
     pub text: String,
     pub unit: String,
     pub raw: RawValues,
+    /// 一级指标 (产出指标, 效益指标, 满意度指标, 成本指标), as given or inferred; null if neither.
+    pub level1: Option<String>,
+    /// 二级指标 (数量指标, 质量指标 …), as given or inferred.
+    pub level2: Option<String>,
+    /// Whether the categories were given by the file or inferred from the name.
+    pub category_source: CategorySource,
     /// How many identical rows this one stands for (1 unless duplicates were collapsed).
     pub copies: u32,
     /// Where the indicator's name was read, as "Sheet!H7".
@@ -29,6 +35,17 @@ pub struct Indicator {
     /// table has no such column), for findings about them.
     #[serde(skip)]
     pub field_cells: [String; 3],
+}
+
+/// Where an indicator's categories came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CategorySource {
+    /// The file gave 一级/二级 (the three-level layout).
+    Given,
+    /// jixiao classified the indicator by its name and unit with the rules' keywords.
+    #[default]
+    Inferred,
 }
 
 /// The operator, target and unit exactly as written.

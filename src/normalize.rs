@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use crate::extract::{Located, LostHow, RawIndicator, RawProject, RawTable};
 use crate::finding::{Code, Finding};
 use crate::grid::CellValue;
-use crate::model::{Declared, Department, Indicator, Project, RawValues, Unassigned};
+use crate::model::{
+    CategorySource, Declared, Department, Indicator, Project, RawValues, Unassigned,
+};
 use crate::rules::Rules;
 use crate::text::{clean, fold, format_number, parse_number, round_amount, split_leading_number};
 
@@ -425,6 +427,9 @@ pub fn normalize_indicator(
             value: raw_value,
             unit: raw_unit,
         },
+        level1: None,
+        level2: None,
+        category_source: CategorySource::Inferred,
         copies: 1,
         source: format!("{sheet}!{}", raw.name.cell()),
         notes,

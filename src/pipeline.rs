@@ -13,7 +13,7 @@ use crate::model::Department;
 use crate::normalize::Origin;
 use crate::read::Limits;
 use crate::rules::Rules;
-use crate::{check, extract, layout, normalize, read};
+use crate::{check, classify, extract, layout, normalize, read};
 
 /// What became of one sheet of an input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -177,6 +177,7 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
             fallback_department: fallback,
         };
         let (mut department, mut findings) = normalize::normalize(&raw, &origin, rules);
+        classify::classify(&mut department, rules);
         findings.extend(check::check(&department, rules));
         for f in &findings {
             if let Some(p) = f.project.and_then(|i| department.projects.get_mut(i)) {

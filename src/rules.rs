@@ -62,6 +62,37 @@ struct RawRules {
     qualitative: RawQualitative,
     checks: CheckRules,
     template: TemplateRules,
+    categories: CategoryRules,
+}
+
+/// The framework's categories and the keyword rules that infer them (see `[categories]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRules {
+    /// Every 一级 category, in the order the 合计 sheet counts them.
+    pub level1: Vec<String>,
+    /// The 一级 categories every project needs at least one indicator of.
+    pub required_level1: Vec<String>,
+    /// (一级, 二级) for a numeric indicator no rule matches.
+    pub fallback_numeric: [String; 2],
+    /// (一级, 二级) for a qualitative indicator no rule matches.
+    pub fallback_qualitative: [String; 2],
+    /// Infer cost indicators as 一级 成本指标 (the 2021 central-framework variant).
+    pub cost_as_level1: bool,
+    pub rules: Vec<CategoryRule>,
+}
+
+/// One keyword rule: an indicator whose name contains one of `name_contains` (when given) and
+/// whose unit is one of `units` (when given) is (level1, level2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRule {
+    #[serde(default)]
+    pub name_contains: Vec<String>,
+    #[serde(default)]
+    pub units: Vec<String>,
+    pub level1: String,
+    pub level2: String,
 }
 
 /// What `jixiao template` offers in its blank workbook.
@@ -197,6 +228,7 @@ pub struct Rules {
     qualitative_words: Vec<String>,
     pub checks: CheckRules,
     pub template: TemplateRules,
+    pub categories: CategoryRules,
 }
 
 impl Rules {
@@ -291,6 +323,21 @@ impl Rules {
             )?,
         };
 
+        let c = &raw.categories;
+        for level1 in c
+            .rules
+            .iter()
+            .map(|r| &r.level1)
+            .chain(&c.required_level1)
+            .chain([&c.fallback_numeric[0], &c.fallback_qualitative[0]])
+        {
+            if !c.level1.contains(level1) {
+                return Err(invalid(
+                    "categories",
+                    format!("{level1:?} is not one of categories.level1"),
+                ));
+            }
+        }
         if raw.table.header_search_rows == 0 {
             return Err(invalid(
                 "table.header_search_rows",
@@ -319,6 +366,7 @@ impl Rules {
             qualitative_words: raw.qualitative.words.iter().map(|w| fold(w)).collect(),
             checks: raw.checks,
             template: raw.template,
+            categories: raw.categories,
         })
     }
 
@@ -481,6 +529,19 @@ mod tests {
         let broken = DEFAULT_RULES.replace(r#""次" = ["次数"]"#, r#""次" = ["次数", "比例"]"#);
         let err = Rules::from_toml(&broken, "my.toml").expect_err("conflict");
         assert!(err.to_string().contains("units."), "{err}");
+    }
+
+    #[test]
+    fn unknown_categories_name_the_key() {
+        let broken = DEFAULT_RULES.replace(
+            r#"level1 = "满意度指标"
+level2"#,
+            r#"level1 = "满意指标"
+level2"#,
+        );
+        assert_ne!(broken, DEFAULT_RULES);
+        let err = Rules::from_toml(&broken, "my.toml").expect_err("unknown category");
+        assert!(err.to_string().contains("categories"), "{err}");
     }
 
     #[test]

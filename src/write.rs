@@ -14,7 +14,7 @@ use rust_xlsxwriter::{
 use unicode_width::UnicodeWidthStr;
 
 use crate::consolidate::Summary;
-use crate::model::{Department, Indicator};
+use crate::model::{CategorySource, Department, Indicator};
 use crate::text::round_amount;
 
 /// The sheet names, in workbook order. Part of the output contract.
@@ -42,7 +42,7 @@ pub const PROJECT_HEADERS: [&str; 11] = [
     "项目概况",
     "年度绩效目标",
 ];
-pub const INDICATOR_HEADERS: [&str; 12] = [
+pub const INDICATOR_HEADERS: [&str; 15] = [
     "部门",
     "序号",
     "项目名称",
@@ -55,6 +55,9 @@ pub const INDICATOR_HEADERS: [&str; 12] = [
     "原始单位",
     "标注",
     "来源",
+    "一级指标",
+    "二级指标",
+    "分类来源",
 ];
 pub const TOTAL_HEADERS: [&str; 13] = [
     "部门",
@@ -378,7 +381,16 @@ fn write_indicator_row(
     w.text(8, &i.raw.value)?;
     w.text(9, &i.raw.unit)?;
     w.text(10, &i.notes.join(";"))?;
-    w.text(11, &source(&d.file, &i.source))
+    w.text(11, &source(&d.file, &i.source))?;
+    w.text(12, i.level1.as_deref().unwrap_or(""))?;
+    w.text(13, i.level2.as_deref().unwrap_or(""))?;
+    w.text(
+        14,
+        match i.category_source {
+            CategorySource::Given => "原表给定",
+            CategorySource::Inferred => "按名称推断",
+        },
+    )
 }
 
 fn write_indicators(

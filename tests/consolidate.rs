@@ -87,6 +87,21 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
         .map(|i| i["copies"].as_u64().expect("copies"))
         .sum();
     assert_eq!(copies, 155);
+    // Categories on every indicator, inferred from the names (the seed gives none).
+    let all: Vec<&Value> = projects
+        .iter()
+        .flat_map(|p| p["indicators"].as_array().expect("indicators"))
+        .chain(unassigned)
+        .collect();
+    assert!(
+        all.iter()
+            .all(|i| i["level1"].is_string() && i["level2"].is_string())
+    );
+    assert!(all.iter().all(|i| i["category_source"] == "inferred"));
+    assert_eq!(
+        indicator(&projects[0], "受益人员满意度")["level1"],
+        "满意度指标"
+    );
     // Projects 3, 7 and 9 have the duplicates (7's once 比例 reads as %).
     let with_copies: Vec<&str> = projects
         .iter()
@@ -218,7 +233,7 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
     let indicators = sheet(&book, "指标");
     let header: Vec<String> = indicators[0].iter().map(text).collect();
     assert_eq!(
-        header,
+        header[..12],
         [
             "部门",
             "序号",
@@ -234,7 +249,10 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
             "来源"
         ]
     );
+    assert_eq!(header[12..], ["一级指标", "二级指标", "分类来源"]);
     assert_eq!(indicators.len(), 151);
+    // Every indicator has its category, inferred from the name here.
+    assert!(indicators[1..].iter().all(|r| !text(&r[12]).is_empty()));
     let traffic_row = indicators
         .iter()
         .find(|r| text(&r[3]) == "租赁代表流量卡流量")
