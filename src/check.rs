@@ -318,7 +318,8 @@ mod tests {
             file: "f",
             fallback_department: "d",
         };
-        let (dept, _) = normalize(&raw, &origin, &rules);
+        let (mut dept, _) = normalize(&raw, &origin, &rules);
+        crate::classify::classify(&mut dept, &rules);
         check(&dept, &rules).into_iter().map(|f| f.code).collect()
     }
 

@@ -43,7 +43,7 @@ fn infer<'r>(i: &Indicator, rules: &'r Rules) -> (&'r str, &'r str) {
     let matched = c.rules.iter().find(|r| {
         let by_name = r.name_contains.is_empty()
             || r.name_contains.iter().any(|w| i.name.contains(w.as_str()));
-        let by_unit = r.units.is_empty() || r.units.iter().any(|u| *u == i.unit);
+        let by_unit = r.units.is_empty() || r.units.contains(&i.unit);
         by_name && by_unit
     });
     let (level1, level2) = match matched {
