@@ -175,7 +175,11 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
     let (bytes, metadata) = read_stable(&input.path, limits)?;
     let sha256 = hex(&Sha256::digest(&bytes));
     let changed_since_listing = input.listed.as_ref().is_some_and(|listed| {
-        listed.len != metadata.len() || listed.modified != metadata.modified().ok()
+        let modified = match (listed.modified, metadata.modified().ok()) {
+            (Some(then), Some(now)) => then != now,
+            _ => false,
+        };
+        listed.len != metadata.len() || modified
     });
     let mut content = match input.format {
         Format::Delimited => FileContent {
