@@ -83,6 +83,8 @@ mod tests {
             op: Some(at(1, op)),
             target: at(2, target),
             unit: Some(at(3, unit)),
+            level1: None,
+            level2: None,
         };
         let mut i = normalize_indicator(&raw, "S", &rules, &mut |_, _, _| {});
         classify_one(&mut i, &rules);

@@ -6,11 +6,15 @@
 //! block; elsewhere (text, exports that blank repeated cells), at the next project row. A row
 //! whose indicator sits in the project columns (it "starts in the first column") lost its
 //! project; so does, in a merged workbook, an indicator row outside every project's block.
+//!
+//! In the three-level layout the 一级指标/二级指标 cells are often merged down or left blank
+//! under the first one: a blank level takes the value of the merged block it lies in, else of
+//! the last level given above it within the same project.
 
 use crate::grid::{CellValue, Grid};
 use crate::layout::{Columns, TableLayout};
 use crate::rules::Rules;
-use crate::text::{cell_name, parse_number};
+use crate::text::{cell_name, fold, fold_width, parse_number};
 
 /// A value with the cell it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +55,10 @@ pub struct RawIndicator {
     pub op: Option<Located>,
     pub target: Located,
     pub unit: Option<Located>,
+    /// 一级指标 and 二级指标 (three-level layout), where the cell given is the one the value was
+    /// read from: the row's own, the top of its merged block, or the last one given above.
+    pub level1: Option<Located>,
+    pub level2: Option<Located>,
 }
 
 impl RawIndicator {
@@ -140,6 +148,9 @@ pub struct RawTable {
     pub other_rows: Vec<OtherRow>,
     /// Rows read as the footnote (their content is in `document`).
     pub footnote_rows: Vec<u32>,
+    /// Every cell of the sheet that holds an Excel error or a formula without a stored result,
+    /// so that each is reported even where no field reads it.
+    pub bad_cells: Vec<Located>,
 }
 
 /// Sorts the rows of a grid into the parts of its table.
@@ -154,7 +165,15 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         lost_rows: Vec::new(),
         other_rows: Vec::new(),
         footnote_rows: Vec::new(),
+        bad_cells: Vec::new(),
     };
+    for row in 0..grid.row_count() {
+        table.bad_cells.extend(
+            grid.row_cells(row)
+                .filter(|(_, v)| matches!(v, CellValue::Error(_) | CellValue::Formula(_)))
+                .map(|(col, _)| Located::at(grid, row, col)),
+        );
+    }
     let mut titles = Vec::new();
     for row in 0..layout.header_first_row {
         titles.extend(
@@ -210,7 +229,9 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         }
 
         let indicator = indicator_at(grid, row, cols);
-        let has_indicator = !indicator.is_empty();
+        // An operator or a unit alone is no indicator (a note typed into those columns is
+        // reported as a row of its own below).
+        let has_indicator = !indicator.name.value.is_empty() || !indicator.target.value.is_empty();
 
         if !has_indicator && let Some(shifted) = shifted_indicator(grid, row, cols, rules) {
             table.lost_rows.push(LostRow {
@@ -292,8 +313,46 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         });
     }
 
+    for project in &mut table.projects {
+        fill_levels(grid, cols, &mut project.indicators);
+    }
+    for lost in &mut table.lost_rows {
+        fill_levels(grid, cols, std::slice::from_mut(&mut lost.indicator));
+    }
     table.document = read_document(&titles, &footnotes, rules);
     table
+}
+
+/// Gives each indicator its 一级/二级指标: the row's own cell, else the top of the merged block
+/// the cell lies in, else the last level given above within these rows (one project's). A new
+/// 一级指标 ends the 二级指标 carried from under the previous one.
+fn fill_levels(grid: &Grid, cols: &Columns, indicators: &mut [RawIndicator]) {
+    let level_cols = [cols.level1, cols.level2];
+    if level_cols.iter().all(Option::is_none) {
+        return;
+    }
+    let mut carried: [Option<Located>; 2] = [None, None];
+    for indicator in indicators {
+        for (k, col) in level_cols.iter().enumerate() {
+            let Some(col) = *col else { continue };
+            let own = Located::at(grid, indicator.row, col);
+            let given = if !own.value.is_empty() {
+                Some(own)
+            } else {
+                grid.merge_at(indicator.row, col)
+                    .map(|m| Located::at(grid, m.first_row, m.first_col))
+                    .filter(|top| !top.value.is_empty())
+            };
+            if let Some(given) = given {
+                if k == 0 && carried[0].as_ref().map(|c| &c.value) != Some(&given.value) {
+                    carried[1] = None;
+                }
+                carried[k] = Some(given);
+            }
+        }
+        indicator.level1 = carried[0].clone();
+        indicator.level2 = carried[1].clone();
+    }
 }
 
 /// Does the sheet merge project cells vertically below the header? Then blocks, not the next
@@ -334,6 +393,8 @@ fn indicator_at(grid: &Grid, row: u32, cols: &Columns) -> RawIndicator {
         op: Located::maybe(grid, row, cols.operator),
         target: Located::at(grid, row, cols.target),
         unit: Located::maybe(grid, row, cols.unit),
+        level1: None,
+        level2: None,
     }
 }
 
@@ -341,7 +402,7 @@ fn indicator_at(grid: &Grid, row: u32, cols: &Columns) -> RawIndicator {
 /// (name, operator or nothing, a target, a unit): it was shifted into the project columns.
 fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Option<RawIndicator> {
     let (start, first) = grid.row_cells(row).next()?;
-    if start >= cols.indicator_name {
+    if start >= cols.indicator_first() {
         return None;
     }
     let name = first.text();
@@ -374,6 +435,8 @@ fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Op
         op: op_col.map(|c| Located::at(grid, row, c)),
         target: Located::at(grid, row, target_col),
         unit: unit_col.map(|c| Located::at(grid, row, c)),
+        level1: None,
+        level2: None,
     })
 }
 
@@ -423,16 +486,22 @@ fn row_text(grid: &Grid, row: u32) -> String {
 
 fn is_footnote(text: &str, rules: &Rules) -> bool {
     let d = &rules.document;
+    let text = fold_width(text);
     [&d.footnote_count, &d.footnote_total, &d.footnote_department]
         .iter()
-        .any(|patterns| patterns.iter().any(|p| p.is_match(text)))
+        .any(|patterns| patterns.iter().any(|p| p.is_match(&text)))
 }
 
+/// The named group of the first pattern that matches, taken from the text as written: patterns
+/// are matched against the width-folded text, whose chars stand where the original's do.
 fn capture(patterns: &[regex::Regex], text: &str, group: &str) -> Option<String> {
+    let folded = fold_width(text);
     patterns.iter().find_map(|p| {
-        p.captures(text)
-            .and_then(|c| c.name(group).map(|m| m.as_str().trim().to_string()))
-            .filter(|s| !s.is_empty())
+        let m = p.captures(&folded)?.name(group)?;
+        let start = folded[..m.start()].chars().count();
+        let len = m.as_str().chars().count();
+        let original: String = text.chars().skip(start).take(len).collect();
+        Some(original.trim().to_string()).filter(|s| !s.is_empty())
     })
 }
 
@@ -455,9 +524,9 @@ fn read_document(
         .or_else(|| find(titles, &d.title_department, "department"));
     info.year = find(footnotes, &d.footnote_year, "year")
         .or_else(|| find(titles, &d.title_year, "year"))
-        .and_then(|(y, _)| y.parse().ok());
+        .and_then(|(y, _)| fold(&y).parse().ok());
     info.declared_count = find(footnotes, &d.footnote_count, "count")
-        .and_then(|(n, cell)| n.parse().ok().map(|n| (n, cell)));
+        .and_then(|(n, cell)| fold(&n).parse().ok().map(|n| (n, cell)));
     info.footnote_total = find(footnotes, &d.footnote_total, "total")
         .and_then(|(t, cell)| parse_number(&t).map(|t| (t, cell)));
     info

@@ -80,6 +80,8 @@ codes! {
     LockFile = "lock_file", Info, "An Excel/WPS/LibreOffice lock or temporary file (~$名称.xlsx, .~lock.名称#) was skipped.";
     /// The input's kind is not one jixiao reads.
     UnsupportedFormat = "unsupported_format", Warning, "The file's type is not one jixiao reads; it was skipped.";
+    /// The file's bytes are another format than its extension says.
+    FormatMismatch = "format_mismatch", Info, "The file's content is another format than its extension says (an .xls that is really an HTML table, an xlsx renamed .xls, text named .xls); it was read as what it is.";
     /// A sheet holds no recognisable performance table.
     NoTable = "no_table", Info, "No 项目绩效目标 table header was found on the sheet (instructions, cover pages and unrelated sheets are common); a file with no table at all is listed as skipped.";
     /// A hidden sheet was not read.
@@ -88,6 +90,8 @@ codes! {
     SheetTooLarge = "sheet_too_large", Error, "The sheet's used range exceeds the cell cap; it was not read.";
     /// A cell holds an Excel error value.
     CellError = "cell_error", Warning, "A cell holds an Excel error (#REF!, #VALUE!…); it was read as empty.";
+    /// A formula cell without a stored result.
+    FormulaWithoutValue = "formula_without_value", Warning, "A formula cell has no stored result that can be read (the file was saved by a program that does not calculate); it was read as empty.";
     /// An amount cell is not a number.
     BadAmount = "bad_amount", Error, "A budget cell is not a number; the amount was left empty.";
     /// An operator the rules do not know.

@@ -11,6 +11,9 @@ pub enum CellValue {
     Number(f64),
     /// An Excel error value such as "#REF!".
     Error(String),
+    /// A formula whose result the file does not hold (written by a program that does not
+    /// calculate): its value is unknown. Holds the formula's text.
+    Formula(String),
 }
 
 impl CellValue {
@@ -18,14 +21,16 @@ impl CellValue {
         match self {
             CellValue::Empty => true,
             CellValue::Text(s) => crate::text::clean(s).is_empty(),
+            // Not empty: a row holding one is not skipped, so the unknown value is reported.
             _ => false,
         }
     }
 
-    /// The value as the user would read it: numbers without float noise, errors as written.
+    /// The value as the user would read it: numbers without float noise, errors as written,
+    /// nothing for a formula without a result (that one is reported, never read as a value).
     pub fn text(&self) -> String {
         match self {
-            CellValue::Empty => String::new(),
+            CellValue::Empty | CellValue::Formula(_) => String::new(),
             CellValue::Text(s) => crate::text::clean(s).to_string(),
             CellValue::Number(n) => crate::text::format_number(*n),
             CellValue::Error(e) => e.clone(),

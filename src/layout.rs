@@ -2,11 +2,15 @@
 //!
 //! The header is found by its names (through the rules' synonyms), never by row number. It may
 //! have two levels: a group cell such as 核心绩效指标 over 指标名称/运算符/年度目标值/单位, with
-//! the project columns merged down across both rows.
+//! the project columns merged down across both rows. The indicator may be given in three levels
+//! (一级指标 | 二级指标 | 三级指标), the third being the indicator's name.
+//!
+//! The unit of the amounts comes from the amount headers ("预算数(元)"), else from a line above the
+//! header ("单位:元"), else it is 万元.
 
 use crate::grid::Grid;
 use crate::rules::{Field, Rules};
-use crate::text::fold;
+use crate::text::{cell_name, fold_width};
 
 /// The column of each field, where the table has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +26,9 @@ pub struct Columns {
     pub operator: Option<u32>,
     pub target: u32,
     pub unit: Option<u32>,
+    /// 一级指标 and 二级指标, in the three-level layout.
+    pub level1: Option<u32>,
+    pub level2: Option<u32>,
 }
 
 impl Columns {
@@ -41,9 +48,20 @@ impl Columns {
         .collect()
     }
 
+    /// The first column that belongs to an indicator (its level columns included).
+    pub fn indicator_first(&self) -> u32 {
+        [self.level1, self.level2, Some(self.indicator_name)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(self.indicator_name)
+    }
+
     /// The columns of one indicator, in reading order.
     pub fn indicator_columns(&self) -> Vec<u32> {
         [
+            self.level1,
+            self.level2,
             Some(self.indicator_name),
             self.operator,
             Some(self.target),
@@ -66,6 +84,8 @@ pub struct TableLayout {
     pub amount_scale: f64,
     /// The unit the amount headers name, as written ("万元", "元"), if any.
     pub amount_unit: Option<String>,
+    /// Where the unit was read when not from the headers: the cell of a "单位:元" line.
+    pub amount_unit_cell: Option<String>,
 }
 
 /// Finds the table header in the first rows of the grid.
@@ -91,9 +111,12 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
     }
     let below = fields_of_row(grid, rules, row + 1);
     // A second header level only counts where the row below names indicator fields.
-    let two_level = below
-        .iter()
-        .any(|(_, f, _)| matches!(f, Field::IndicatorName | Field::Target));
+    let two_level = below.iter().any(|(_, f, _)| {
+        matches!(
+            f,
+            Field::IndicatorName | Field::Target | Field::Level1 | Field::Level2
+        )
+    });
 
     let mut found: Vec<(Field, u32, Option<String>)> = Vec::new();
     let mut take = |col: u32, field: Field, unit: Option<String>| {
@@ -122,14 +145,21 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
         operator: col(Field::Operator),
         target: col(Field::Target)?,
         unit: col(Field::Unit),
+        level1: col(Field::Level1),
+        level2: col(Field::Level2),
     };
-    let amount_unit = found
+    // A bracketed unit counts only where the rules know it: "预算数(财政拨款)" names no unit.
+    let header_unit = found
         .iter()
         .filter(|(f, _, _)| matches!(f, Field::Budget | Field::Own | Field::Transfer))
-        .find_map(|(_, _, unit)| unit.clone());
-    let amount_scale = match amount_unit.as_deref().map(fold).as_deref() {
-        Some("元") => 0.0001,
-        _ => 1.0,
+        .filter_map(|(_, _, unit)| unit.clone())
+        .find_map(|unit| rules.amount_scale(&unit).map(|scale| (unit, scale)));
+    let (amount_unit, amount_scale, amount_unit_cell) = match header_unit {
+        Some((unit, scale)) => (Some(unit), scale, None),
+        None => match unit_line(grid, rules, row) {
+            Some((unit, scale, cell)) => (Some(unit), scale, Some(cell)),
+            None => (None, 1.0, None),
+        },
     };
     Some(TableLayout {
         header_first_row: row,
@@ -137,6 +167,22 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
         columns,
         amount_scale,
         amount_unit,
+        amount_unit_cell,
+    })
+}
+
+/// A "单位:元" line above the header: the unit, its factor to 万元 and its cell. The line nearest
+/// the header wins.
+fn unit_line(grid: &Grid, rules: &Rules, header_row: u32) -> Option<(String, f64, String)> {
+    (0..header_row).rev().find_map(|row| {
+        grid.row_cells(row).find_map(|(col, value)| {
+            let text = fold_width(&value.text());
+            rules.document.amount_unit_line.iter().find_map(|p| {
+                let unit = p.captures(&text)?.name("unit")?.as_str().to_string();
+                let scale = rules.amount_scale(&unit)?;
+                Some((unit, scale, cell_name(row, col)))
+            })
+        })
     })
 }
 

@@ -2,8 +2,12 @@
 //! rewritten to one canonical form (the raw spelling is kept beside it), identical indicator
 //! rows are collapsed, and rows that lost their project are realigned into the department's
 //! (未归属) group. Every repair is written into the row's notes; every doubt is a finding.
+//!
+//! A target may carry its operator and unit in the same cell ("≥95%", "不低于95%", "95%以上",
+//! "不少于1000个"): the operator words and the units that may follow the number are in the
+//! rules; what does not read as operator, number and unit stays a qualitative target in words.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::extract::{Located, LostHow, RawIndicator, RawProject, RawTable};
 use crate::finding::{Code, Finding};
@@ -69,6 +73,18 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                 );
                 None
             }
+            CellValue::Formula(f) => {
+                finding(
+                    Code::FormulaWithoutValue,
+                    located.cell(),
+                    format!(
+                        "{what}单元格是公式 {},文件中没有可读取的计算结果,按空值处理",
+                        shown_formula(f)
+                    ),
+                    project,
+                );
+                None
+            }
         }
     };
 
@@ -128,12 +144,12 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             );
         }
         let mut kept: Vec<Indicator> = Vec::new();
-        let mut by_key: HashMap<(String, String, String, String), usize> = HashMap::new();
+        let mut by_key: HashMap<[String; 6], usize> = HashMap::new();
         for ri in &rp.indicators {
             let indicator = normalize_indicator(ri, sheet, rules, &mut |code, cell, message| {
                 finding(code, cell, message, Some(index))
             });
-            let key = (
+            let key = [
                 indicator.name.clone(),
                 indicator.op.clone(),
                 indicator
@@ -141,7 +157,9 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                     .map(format_number)
                     .unwrap_or_else(|| indicator.text.clone()),
                 indicator.unit.clone(),
-            );
+                indicator.level1.clone().unwrap_or_default(),
+                indicator.level2.clone().unwrap_or_default(),
+            ];
             match by_key.get(&key) {
                 Some(&at) => {
                     kept[at].copies += 1;
@@ -273,6 +291,35 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         );
     }
 
+    // Every error or result-less formula anywhere on the sheet is reported once, also where no
+    // field read it (a title, a name, an overview).
+    let reported: HashSet<String> = findings
+        .iter()
+        .filter(|f| matches!(f.code, Code::CellError | Code::FormulaWithoutValue))
+        .map(|f| f.cell.clone())
+        .collect();
+    for bad in &raw.bad_cells {
+        let cell = bad.cell();
+        if reported.contains(&cell) {
+            continue;
+        }
+        let (code, message) = match &bad.value {
+            CellValue::Error(e) => (
+                Code::CellError,
+                format!("单元格 {cell} 是 Excel 错误值 {e},按空值处理"),
+            ),
+            CellValue::Formula(f) => (
+                Code::FormulaWithoutValue,
+                format!(
+                    "单元格 {cell} 是公式 {},文件中没有可读取的计算结果,按空值处理",
+                    shown_formula(f)
+                ),
+            ),
+            _ => continue,
+        };
+        findings.push(Finding::new(code, origin.file, sheet, cell, message));
+    }
+
     let department = Department {
         name,
         name_source,
@@ -300,11 +347,20 @@ fn project_shell(
     let text = |l: &Option<Located>| l.as_ref().map(Located::text).unwrap_or_default();
     let mut notes = Vec::new();
     if raw.layout.amount_scale != 1.0 && budget_wan.is_some() {
-        notes.push(format!(
-            "金额原以{}填报,已换算为万元 (÷{})",
-            raw.layout.amount_unit.as_deref().unwrap_or("元"),
-            format_number(1.0 / raw.layout.amount_scale)
-        ));
+        let unit = raw.layout.amount_unit.as_deref().unwrap_or("元");
+        let from = match &raw.layout.amount_unit_cell {
+            Some(cell) => format!(" ({cell}「单位:{unit}」)"),
+            None => String::new(),
+        };
+        let factor = if raw.layout.amount_scale < 1.0 {
+            format!(
+                "÷{}",
+                format_number(round_amount(1.0 / raw.layout.amount_scale))
+            )
+        } else {
+            format!("×{}", format_number(raw.layout.amount_scale))
+        };
+        notes.push(format!("金额原以{unit}填报{from},已换算为万元 ({factor})"));
     }
     Project {
         seq: text(&rp.seq),
@@ -359,6 +415,8 @@ pub fn normalize_indicator(
         notes.push(format!("单位 {} → {written_unit}", clean(&raw_unit)));
     }
     let mut unit = written_unit.clone();
+    // An operator written in the target cell itself ("≥95%", "不低于95%").
+    let mut cell_op: Option<String> = None;
 
     let (value, text) = match &raw.target.value {
         CellValue::Number(n) => (Some(*n), format_number(*n)),
@@ -370,21 +428,52 @@ pub fn normalize_indicator(
             );
             (None, String::new())
         }
+        CellValue::Formula(f) => {
+            report(
+                Code::FormulaWithoutValue,
+                raw.target.cell(),
+                format!(
+                    "目标值单元格是公式 {},文件中没有可读取的计算结果,按空值处理",
+                    shown_formula(f)
+                ),
+            );
+            (None, String::new())
+        }
         _ => match parse_target(&raw_value, &written_unit, rules) {
             Target::Number(v, t) => (Some(v), t),
-            Target::Glued(v, t, glued) => {
-                unit = if written_unit.is_empty() || written_unit == glued {
-                    glued.clone()
-                } else {
-                    format!("{glued}/{written_unit}")
-                };
+            Target::Split {
+                op,
+                value,
+                text,
+                unit: cell_unit,
+            } => {
+                if let Some(cell_unit) = cell_unit {
+                    unit = if written_unit.is_empty() || written_unit == cell_unit {
+                        cell_unit
+                    } else if rules.glued_unit(&cell_unit).is_some() {
+                        // 10G with 月 in the unit cell: 10 GB per month.
+                        format!("{cell_unit}/{written_unit}")
+                    } else {
+                        notes.push(format!(
+                            "单位单元格为 {written_unit},目标值中写作 {cell_unit},按目标值"
+                        ));
+                        cell_unit
+                    };
+                }
                 let with_unit = if raw_unit.is_empty() {
                     String::new()
                 } else {
                     format!(" + {}", clean(&raw_unit))
                 };
-                notes.push(format!("{}{with_unit} → {t} {unit}", clean(&raw_value)));
-                (Some(v), t)
+                let shown = [op.as_deref().unwrap_or(""), text.as_str(), unit.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                notes.push(format!("{}{with_unit} → {shown}", clean(&raw_value)));
+                cell_op = op;
+                (Some(value), text)
             }
             Target::Words(words) => (None, words),
         },
@@ -396,6 +485,13 @@ pub fn normalize_indicator(
             notes.push(format!("定性指标,原运算符 {raw_op} 不适用"));
         }
         QUALITATIVE.to_string()
+    } else if let Some(cell_op) = cell_op {
+        if !raw_op.is_empty() && rules.operator(&raw_op) != Some(cell_op.as_str()) {
+            notes.push(format!(
+                "运算符单元格为 {raw_op},目标值中写作 {cell_op},按目标值"
+            ));
+        }
+        cell_op
     } else if raw_op.is_empty() {
         String::new()
     } else {
@@ -418,6 +514,8 @@ pub fn normalize_indicator(
 
     Indicator {
         name: raw.name.text(),
+        level1: raw.level1.as_ref().map(Located::text),
+        level2: raw.level2.as_ref().map(Located::text),
         op,
         value,
         text,
@@ -427,8 +525,6 @@ pub fn normalize_indicator(
             value: raw_value,
             unit: raw_unit,
         },
-        level1: None,
-        level2: None,
         category_source: CategorySource::Inferred,
         copies: 1,
         source: format!("{sheet}!{}", raw.name.cell()),
@@ -442,11 +538,26 @@ pub fn normalize_indicator(
     }
 }
 
+/// A formula as Excel shows it in the formula bar ("=SUM(D6:D9)").
+fn shown_formula(formula: &str) -> String {
+    if formula.is_empty() {
+        "(共享公式)".to_string()
+    } else {
+        format!("={}", formula.trim_start_matches('='))
+    }
+}
+
 enum Target {
     /// A plain number, with its text as written (full-width digits folded, separators dropped).
     Number(f64, String),
-    /// A number with a unit glued to it ("10G"), and that unit's canonical form.
-    Glued(f64, String, String),
+    /// A number written with an operator and/or a unit in the same cell ("≥95%", "10G",
+    /// "不少于1000个"): the canonical operator and unit, if written.
+    Split {
+        op: Option<String>,
+        value: f64,
+        text: String,
+        unit: Option<String>,
+    },
     /// Words: a qualitative target.
     Words(String),
 }
@@ -456,18 +567,53 @@ fn parse_target(raw: &str, written_unit: &str, rules: &Rules) -> Target {
     if let Some(v) = parse_number(&folded) {
         return Target::Number(v, format_number(v));
     }
-    if let Some((number, suffix)) = split_leading_number(&folded)
-        && let Some(v) = parse_number(number)
-    {
-        let glued = rules
-            .glued_unit(suffix)
-            .map(str::to_string)
-            .or_else(|| (rules.unit(suffix) == written_unit).then(|| written_unit.to_string()));
-        if let Some(glued) = glued {
-            return Target::Glued(v, format_number(v), glued);
+    let words = || Target::Words(clean(raw).to_string());
+    let (lead, rest) = match rules.leading_operator(&folded) {
+        Some((op, len)) => (Some(op), &folded[len..]),
+        None => (None, folded.as_str()),
+    };
+    let (trail, rest) = match rules.trailing_operator(rest) {
+        Some((op, len)) => (Some(op), &rest[..rest.len() - len]),
+        None => (None, rest),
+    };
+    let Some((number, suffix)) = split_leading_number(rest) else {
+        return words();
+    };
+    let Some(value) = parse_number(number) else {
+        return words();
+    };
+    let unit = if suffix.is_empty() {
+        None
+    } else {
+        match target_unit(suffix, written_unit, rules) {
+            Some(unit) => Some(unit),
+            None => return words(),
         }
+    };
+    Target::Split {
+        op: lead.or(trail).map(str::to_string),
+        value,
+        text: format_number(value),
+        unit,
     }
-    Target::Words(clean(raw).to_string())
+}
+
+/// The canonical unit for what follows the number of a target ("G" → GB, "％" → %), when it is
+/// one the rules know or the one in the unit cell; "GB/月" style pairs part by part.
+fn target_unit(suffix: &str, written_unit: &str, rules: &Rules) -> Option<String> {
+    if let Some(glued) = rules.glued_unit(suffix) {
+        return Some(glued.to_string());
+    }
+    let canonical = rules.unit(suffix);
+    if (!written_unit.is_empty() && canonical == written_unit) || rules.is_target_unit(suffix) {
+        return Some(canonical);
+    }
+    let (a, b) = suffix.split_once('/')?;
+    Some(format!(
+        "{}/{}",
+        target_unit(a, written_unit, rules)?,
+        target_unit(b, written_unit, rules)?
+    ))
 }
 
 #[cfg(test)]
@@ -486,6 +632,8 @@ mod tests {
             op: Some(at(8, op)),
             target: at(9, target),
             unit: Some(at(10, unit)),
+            level1: None,
+            level2: None,
         }
     }
 

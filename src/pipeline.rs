@@ -79,6 +79,14 @@ pub fn process_file(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOu
 fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOutcome {
     let content = match read::read_file(input, limits) {
         Ok(content) => content,
+        Err(read::ReadError::Unsupported(reason)) => {
+            return FileOutcome::set_aside(
+                &input.display,
+                Status::Skipped,
+                Code::UnsupportedFormat,
+                &reason,
+            );
+        }
         Err(e) => {
             return FileOutcome::set_aside(
                 &input.display,
@@ -106,6 +114,15 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
             "",
             String::new(),
             format!("{file}: 文件在列出后被修改,汇总的是读取时的版本 (changed after listing)"),
+        ));
+    }
+    if let Some(note) = &content.format_note {
+        outcome.findings.push(Finding::new(
+            Code::FormatMismatch,
+            file,
+            "",
+            String::new(),
+            format!("{file}: {note}"),
         ));
     }
     for skipped in &content.skipped_sheets {

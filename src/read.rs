@@ -5,6 +5,17 @@
 //! sheets are streamed cell by cell so that a stray far-away cell cannot blow up memory.
 //! Delimited text is decoded from UTF-8 (with or without BOM) or, failing that, GB18030, and
 //! each record keeps its line number as its row, which is what Excel shows on opening the file.
+//!
+//! The bytes decide how a file is read, not only its name ([`sniff`]): an ".xls" that is really an
+//! HTML page is read as an HTML table ([`html`]), an xlsx or a text export named ".xls" as what it
+//! is, and a PDF or Word file under a workbook's name is refused with a reason saying so.
+//!
+//! Formula cells give their stored (cached) result. A formula without a stored result, and an
+//! error result (#REF!, #VALUE!…), are kept as such in the grid so that later stages report
+//! them by cell.
+
+mod html;
+pub mod sniff;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -15,6 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::discover::{Format, InputFile};
 use crate::finding::Code;
 use crate::grid::{CellValue, Grid, Merge};
+use sniff::Sniffed;
 
 /// Caps that keep one hostile or broken file from exhausting the machine. The defaults are far
 /// above any real performance table (a department's workbook holds a few thousand cells and a
@@ -59,6 +71,8 @@ pub struct FileContent {
     pub sha256: String,
     /// The file differs (size or modification time) from when it was listed.
     pub changed_since_listing: bool,
+    /// Set when the bytes are another format than the extension says, and were read as that.
+    pub format_note: Option<String>,
 }
 
 /// Why a file could not be read at all. The messages are what the report's `reason` says.
@@ -84,6 +98,9 @@ pub enum ReadError {
     TooLarge { what: String, size: u64, limit: u64 },
     #[error("疑似压缩炸弹,拒绝读取 (refused as a zip bomb): {0}")]
     ZipBomb(String),
+    /// The bytes are something jixiao does not read (a PDF, a Word file…) under a workbook's name.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("not a readable {format} workbook: {message}")]
     Workbook {
         format: &'static str,
@@ -181,9 +198,51 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         };
         listed.len != metadata.len() || modified
     });
-    let mut content = match input.format {
+    let named = input.format;
+    let ext = input
+        .path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let sheet_name = sheet_name_for_text(&input.path);
+    // What the bytes are decides the reader; the extension only where they say nothing certain.
+    let (format, format_note) = match sniff::sniff(&bytes) {
+        Sniffed::Unknown => (Some(named), None),
+        Sniffed::Encrypted => return Err(ReadError::Encrypted),
+        Sniffed::Workbook(actual) if actual == named => (Some(actual), None),
+        Sniffed::Workbook(actual) => (
+            Some(actual),
+            Some(format!(
+                "文件扩展名为 .{ext},内容实为{},已按其实际格式读取 (the .{ext} file is really {}; read as such)",
+                format_name_zh(actual),
+                format_name_en(actual)
+            )),
+        ),
+        Sniffed::Html => (
+            None,
+            Some(format!(
+                "文件扩展名为 .{ext},内容实为 HTML 网页表格,已按 HTML 表格读取 (the .{ext} file is really an HTML table; read as such)"
+            )),
+        ),
+        Sniffed::Foreign { zh, en } => {
+            return Err(ReadError::Unsupported(format!(
+                "文件内容是{zh},不是工作簿或表格,未读取 (the .{ext} file is really {en}, not a workbook)"
+            )));
+        }
+    };
+    let Some(format) = format else {
+        let content = FileContent {
+            grids: vec![html::read_html(&bytes, &sheet_name)],
+            sha256,
+            changed_since_listing,
+            format_note,
+            ..FileContent::default()
+        };
+        return Ok(content);
+    };
+    let mut content = match format {
         Format::Delimited => FileContent {
-            grids: vec![read_delimited(&bytes, &sheet_name_for_text(&input.path))],
+            grids: vec![read_delimited(&bytes, &sheet_name)],
             ..FileContent::default()
         },
         Format::Xlsx => {
@@ -202,7 +261,57 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
     };
     content.sha256 = sha256;
     content.changed_since_listing = changed_since_listing;
+    content.format_note = format_note;
     Ok(content)
+}
+
+fn format_name_zh(format: Format) -> &'static str {
+    match format {
+        Format::Xlsx => " xlsx 工作簿",
+        Format::Xls => " xls (Excel 97-2003) 工作簿",
+        Format::Xlsb => " xlsb 工作簿",
+        Format::Ods => " ods 工作簿",
+        Format::Delimited => "分隔符文本 (制表符或逗号分隔)",
+    }
+}
+
+fn format_name_en(format: Format) -> &'static str {
+    match format {
+        Format::Xlsx => "an xlsx workbook",
+        Format::Xls => "an xls (Excel 97-2003) workbook",
+        Format::Xlsb => "an xlsb workbook",
+        Format::Ods => "an ods workbook",
+        Format::Delimited => "delimited text (tab- or comma-separated)",
+    }
+}
+
+/// Excel's error values, as they appear in text exports and in ods cells.
+const ERROR_VALUES: [&str; 8] = [
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+];
+
+/// Is this text an error value as Excel or LibreOffice shows it ("#REF!", "Err:502")?
+fn is_error_text(text: &str) -> bool {
+    let t = crate::text::clean(text);
+    ERROR_VALUES.contains(&t)
+        || t.strip_prefix("Err:")
+            .is_some_and(|code| !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A cell read from text (a text file, an HTML page): an error value stays an error.
+fn text_cell(text: String) -> CellValue {
+    if is_error_text(&text) {
+        CellValue::Error(crate::text::clean(&text).to_string())
+    } else {
+        CellValue::Text(text)
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -218,9 +327,21 @@ fn sheet_name_for_text(path: &Path) -> String {
     stem.chars().take(31).collect()
 }
 
-/// Decodes text bytes: UTF-8 (a BOM is dropped), else GB18030, the superset of GBK that
-/// Chinese government exports use.
+/// Decodes text bytes: UTF-16 where a BOM says so (Excel's "Unicode text"), UTF-8 (a BOM is
+/// dropped), else GB18030, the superset of GBK that Chinese government exports use.
 pub fn decode_text(bytes: &[u8]) -> String {
+    if let Some(body) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return encoding_rs::UTF_16LE
+            .decode_without_bom_handling(body)
+            .0
+            .into_owned();
+    }
+    if let Some(body) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return encoding_rs::UTF_16BE
+            .decode_without_bom_handling(body)
+            .0
+            .into_owned();
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
         Ok(text) => text.to_string(),
@@ -274,7 +395,7 @@ pub fn read_delimited(bytes: &[u8], sheet: &str) -> Grid {
                 let row = (next_row + blank_lines) as u32;
                 next_row = row as usize + 1;
                 for (col, field) in record.iter().enumerate() {
-                    grid.set(row, col as u32, CellValue::Text(field.to_string()));
+                    grid.set(row, col as u32, text_cell(field.to_string()));
                 }
             }
             Ok(false) => break,
@@ -343,8 +464,19 @@ fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> 
         };
         let mut cells = 0usize;
         let mut too_large = false;
-        while let Some(cell) = reader.next_cell().map_err(xlsx_error)? {
-            let value = convert_ref(cell.get_value());
+        while let Some(cell) = reader
+            .next_cell_with_formula_metadata()
+            .map_err(xlsx_error)?
+        {
+            let mut value = convert_ref(&cell.value);
+            if let (CellValue::Empty, Some(formula)) = (&value, &cell.formula) {
+                // A formula with no <v>: saved by a program that does not calculate.
+                value = CellValue::Formula(match formula {
+                    calamine::XlsxFormulaMetadata::Normal { formula }
+                    | calamine::XlsxFormulaMetadata::Shared { formula, .. } => formula.clone(),
+                    _ => String::new(),
+                });
+            }
             if value.is_empty() {
                 continue;
             }
@@ -353,7 +485,7 @@ fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> 
                 too_large = true;
                 break;
             }
-            let (row, col) = cell.get_position();
+            let (row, col) = cell.pos;
             grid.set(row, col, value);
         }
         if too_large {
@@ -414,6 +546,8 @@ trait RangeWorkbook: Sized {
     fn merges(&self, _name: &str) -> Option<Vec<Merge>> {
         None
     }
+    /// The sheet's formulas, where the reader can give them; unreadable ones are no formulas.
+    fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>>;
 }
 
 fn workbook_error(format: &'static str, message: String) -> ReadError {
@@ -434,6 +568,9 @@ impl RangeWorkbook for Xls<Cursor<Vec<u8>>> {
     fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
         self.worksheet_range(name).map_err(|e| e.to_string())
     }
+    fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>> {
+        self.worksheet_formula(name).ok()
+    }
     fn merges(&self, name: &str) -> Option<Vec<Merge>> {
         self.merge_cells_by_sheet_name(name)
             .ok()
@@ -451,6 +588,9 @@ impl RangeWorkbook for Xlsb<Cursor<Vec<u8>>> {
     fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
         self.worksheet_range(name).map_err(|e| e.to_string())
     }
+    fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>> {
+        self.worksheet_formula(name).ok()
+    }
 }
 
 impl RangeWorkbook for calamine::Ods<Cursor<Vec<u8>>> {
@@ -462,6 +602,9 @@ impl RangeWorkbook for calamine::Ods<Cursor<Vec<u8>>> {
     }
     fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
         self.worksheet_range(name).map_err(|e| e.to_string())
+    }
+    fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>> {
+        self.worksheet_formula(name).ok()
     }
 }
 
@@ -492,6 +635,26 @@ fn read_with_ranges<W: RangeWorkbook>(
         for (row, col, value) in range.used_cells() {
             let (r0, c0) = range.start().unwrap_or((0, 0));
             grid.set(r0 + row as u32, c0 + col as u32, convert(value));
+        }
+        // A formula cell whose result the reader cannot give (none stored, or an error result
+        // that xlsb's reader skips) is marked, and an ods error result ("#REF!", "Err:502" as
+        // text) becomes an error.
+        if let Some(formulas) = workbook.formulas(&sheet.name) {
+            let (f0, g0) = formulas.start().unwrap_or((0, 0));
+            for (row, col, formula) in formulas.used_cells() {
+                if formula.is_empty() {
+                    continue;
+                }
+                let (r, c) = (f0 + row as u32, g0 + col as u32);
+                match grid.get(r, c) {
+                    CellValue::Empty => grid.set(r, c, CellValue::Formula(formula.clone())),
+                    CellValue::Text(t) if is_error_text(t) => {
+                        let e = crate::text::clean(t).to_string();
+                        grid.set(r, c, CellValue::Error(e));
+                    }
+                    _ => {}
+                }
+            }
         }
         if has_merges {
             grid.merges = workbook.merges(&sheet.name);

@@ -46,6 +46,10 @@ pub enum Field {
     Operator,
     Target,
     Unit,
+    /// 一级指标 of the three-level indicator layout.
+    Level1,
+    /// 二级指标 of the three-level indicator layout.
+    Level2,
     /// A group header over the indicator columns (核心绩效指标); it names no column itself.
     IndicatorGroup,
 }
@@ -54,10 +58,13 @@ pub enum Field {
 #[serde(deny_unknown_fields)]
 struct RawRules {
     table: RawTable,
+    amount_units: HashMap<String, f64>,
     headers: RawHeaders,
     operators: HashMap<String, Vec<String>>,
     units: HashMap<String, Vec<String>>,
     glued_units: HashMap<String, Vec<String>>,
+    operator_words: RawOperatorWords,
+    target_units: RawTargetUnits,
     document: RawDocument,
     qualitative: RawQualitative,
     checks: CheckRules,
@@ -160,6 +167,19 @@ impl UnitRule {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawOperatorWords {
+    prefix: HashMap<String, Vec<String>>,
+    suffix: HashMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargetUnits {
+    known: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawTable {
     header_search_rows: usize,
     sum_row_labels: Vec<String>,
@@ -181,6 +201,8 @@ struct RawHeaders {
     operator: Vec<String>,
     target: Vec<String>,
     unit: Vec<String>,
+    level1: Vec<String>,
+    level2: Vec<String>,
     indicator_group: Vec<String>,
 }
 
@@ -193,6 +215,7 @@ struct RawDocument {
     footnote_total: Vec<String>,
     title_department: Vec<String>,
     title_year: Vec<String>,
+    amount_unit_line: Vec<String>,
     unit_line_department: Vec<String>,
 }
 
@@ -205,6 +228,8 @@ pub struct DocumentPatterns {
     pub footnote_total: Vec<Regex>,
     pub title_department: Vec<Regex>,
     pub title_year: Vec<Regex>,
+    /// A "单位:元" line above the header; the group `unit` is the amounts' unit.
+    pub amount_unit_line: Vec<Regex>,
     pub unit_line_department: Vec<Regex>,
 }
 
@@ -223,6 +248,14 @@ pub struct Rules {
     operators: HashMap<String, String>,
     units: HashMap<String, String>,
     glued_units: HashMap<String, String>,
+    /// Folded unit → factor to 万元.
+    amount_units: HashMap<String, f64>,
+    /// Operator spellings and words written before a number, longest first: (folded, canonical).
+    leading_operators: Vec<(String, String)>,
+    /// Operator words written after a number and its unit, longest first.
+    trailing_operators: Vec<(String, String)>,
+    /// Folded units recognised after the number of a one-cell target.
+    target_units: std::collections::HashSet<String>,
     pub document: DocumentPatterns,
     /// Words that mark a target as qualitative (folded).
     qualitative_words: Vec<String>,
@@ -260,7 +293,7 @@ impl Rules {
 
         let mut headers = HashMap::new();
         let h = &raw.headers;
-        let groups: [(&str, &Vec<String>, Field); 12] = [
+        let groups: [(&str, &Vec<String>, Field); 14] = [
             ("headers.seq", &h.seq, Field::Seq),
             ("headers.project_name", &h.project_name, Field::ProjectName),
             ("headers.overview", &h.overview, Field::Overview),
@@ -276,6 +309,8 @@ impl Rules {
             ("headers.operator", &h.operator, Field::Operator),
             ("headers.target", &h.target, Field::Target),
             ("headers.unit", &h.unit, Field::Unit),
+            ("headers.level1", &h.level1, Field::Level1),
+            ("headers.level2", &h.level2, Field::Level2),
             (
                 "headers.indicator_group",
                 &h.indicator_group,
@@ -303,6 +338,55 @@ impl Rules {
         let units = index_synonyms(&raw.units, "units", &invalid)?;
         let glued_units = index_synonyms(&raw.glued_units, "glued_units", &invalid)?;
 
+        // Operator words must name an operator the rules know, so that every op they give is
+        // canonical.
+        let mut word_lists = Vec::new();
+        for (key, table) in [
+            ("operator_words.prefix", &raw.operator_words.prefix),
+            ("operator_words.suffix", &raw.operator_words.suffix),
+        ] {
+            for canonical in table.keys() {
+                if !raw.operators.contains_key(canonical) {
+                    return Err(invalid(
+                        &format!("{key}.{canonical}"),
+                        format!("{canonical:?} is not an operator listed under [operators]"),
+                    ));
+                }
+            }
+            let index = index_synonyms(table, key, &invalid)?;
+            // The canonical symbol itself is indexed too; as a word it would only repeat
+            // [operators], so keep the words proper.
+            let mut words: Vec<(String, String)> = index
+                .into_iter()
+                .filter(|(word, op)| word != &fold(op))
+                .collect();
+            words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+            word_lists.push(words);
+        }
+        let trailing_operators = word_lists.pop().unwrap_or_default();
+        let mut leading_operators = word_lists.pop().unwrap_or_default();
+        leading_operators.extend(operators.iter().map(|(w, op)| (w.clone(), op.clone())));
+        leading_operators.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+
+        let target_units = raw
+            .target_units
+            .known
+            .iter()
+            .map(|u| fold(u))
+            .filter(|u| !u.is_empty())
+            .collect();
+
+        let mut amount_units = HashMap::new();
+        for (unit, factor) in &raw.amount_units {
+            if !factor.is_finite() || *factor <= 0.0 {
+                return Err(invalid(
+                    &format!("amount_units.{unit}"),
+                    "the factor to 万元 must be a positive number".into(),
+                ));
+            }
+            amount_units.insert(fold(unit), *factor);
+        }
+
         let compile = |key: &str, patterns: &[String]| -> Result<Vec<Regex>, RulesError> {
             patterns
                 .iter()
@@ -317,6 +401,7 @@ impl Rules {
             footnote_total: compile("document.footnote_total", &d.footnote_total)?,
             title_department: compile("document.title_department", &d.title_department)?,
             title_year: compile("document.title_year", &d.title_year)?,
+            amount_unit_line: compile("document.amount_unit_line", &d.amount_unit_line)?,
             unit_line_department: compile(
                 "document.unit_line_department",
                 &d.unit_line_department,
@@ -362,12 +447,45 @@ impl Rules {
             operators,
             units,
             glued_units,
+            amount_units,
+            leading_operators,
+            trailing_operators,
+            target_units,
             document,
             qualitative_words: raw.qualitative.words.iter().map(|w| fold(w)).collect(),
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,
         })
+    }
+
+    /// The factor that turns amounts in this unit into 万元 ("元" → 0.0001), if the rules know it.
+    pub fn amount_scale(&self, unit: &str) -> Option<f64> {
+        self.amount_units.get(&fold(unit)).copied()
+    }
+
+    /// An operator written at the start of folded text ("≥95", "不低于95"): the canonical
+    /// operator and the byte length of what was written. The longest spelling wins.
+    pub fn leading_operator(&self, folded: &str) -> Option<(&str, usize)> {
+        self.leading_operators
+            .iter()
+            .find(|(word, _)| folded.starts_with(word.as_str()))
+            .map(|(word, op)| (op.as_str(), word.len()))
+    }
+
+    /// An operator word written at the end of folded text ("95%以上").
+    pub fn trailing_operator(&self, folded: &str) -> Option<(&str, usize)> {
+        self.trailing_operators
+            .iter()
+            .find(|(word, _)| folded.ends_with(word.as_str()))
+            .map(|(word, op)| (op.as_str(), word.len()))
+    }
+
+    /// Is this (folded) text a unit that may follow the number of a one-cell target?
+    pub fn is_target_unit(&self, folded: &str) -> bool {
+        self.target_units.contains(folded)
+            || self.glued_units.contains_key(folded)
+            || self.units.contains_key(folded)
     }
 
     /// The field a header cell names, with the unit it gives in brackets ("预算金额(万元)").

@@ -10,6 +10,15 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// Folds full-width ASCII forms to half-width and the ideographic space to a space, keeping
+/// every character in its place (one char for one char), so a pattern written with half-width
+/// punctuation matches "单位：元" and a match's char positions are the original's.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '\u{3000}' { ' ' } else { fold_char(c) })
+        .collect()
+}
+
 /// Folds one character: full-width ASCII (U+FF01..U+FF5E) to ASCII, others unchanged.
 pub fn fold_char(c: char) -> char {
     match c {

@@ -37,6 +37,8 @@ fn raw_indicator(name: &str, op: &str, target: &str, unit: &str) -> RawIndicator
         op: Some(at(8, op)),
         target: at(9, target),
         unit: Some(at(10, unit)),
+        level1: None,
+        level2: None,
     }
 }
 

@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+mod formats;
+// Not every test crate writes these formats.
+#[allow(unused_imports)]
+pub use formats::*;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,193 @@
+//! What a file's bytes really are, whatever its name says. Old systems export HTML tables or
+//! tab-separated text named ".xls", people rename an xlsx to ".xls", and a PDF or Word file
+//! ends up in the folder under a workbook's name: each is read as what it is, or refused with a
+//! reason that says what it is, never read as garbage.
+
+use std::io::{Cursor, Read};
+
+use crate::discover::Format;
+
+/// What the bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sniffed {
+    /// A format jixiao reads.
+    Workbook(Format),
+    /// An HTML page holding a table (an ".xls" exported by an old system, or saved as a web page).
+    Html,
+    /// An encrypted (password-protected) Office file.
+    Encrypted,
+    /// Something jixiao does not read, described in Chinese and English.
+    Foreign { zh: &'static str, en: &'static str },
+    /// Nothing certain: let the reader the extension names decide (and explain its failure).
+    Unknown,
+}
+
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+
+/// Looks at the bytes.
+pub fn sniff(bytes: &[u8]) -> Sniffed {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return sniff_zip(bytes);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        return sniff_ole(bytes);
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Sniffed::Foreign {
+            zh: "PDF 文件",
+            en: "a PDF file",
+        };
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Sniffed::Foreign {
+            zh: "RTF 文档",
+            en: "an RTF document",
+        };
+    }
+    sniff_text(bytes)
+}
+
+fn sniff_zip(bytes: &[u8]) -> Sniffed {
+    // Only the central directory is read here (and a few bytes of "mimetype"); nothing large is
+    // decompressed before the archive's sizes are checked.
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Sniffed::Unknown;
+    };
+    let has = |archive: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| {
+        archive
+            .file_names()
+            .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))
+    };
+    if has(&archive, "xl/workbook.xml") {
+        return Sniffed::Workbook(Format::Xlsx);
+    }
+    if has(&archive, "xl/workbook.bin") {
+        return Sniffed::Workbook(Format::Xlsb);
+    }
+    if has(&archive, "word/document.xml") {
+        return Sniffed::Foreign {
+            zh: "Word 文档 (docx)",
+            en: "a Word document (docx)",
+        };
+    }
+    if has(&archive, "ppt/presentation.xml") {
+        return Sniffed::Foreign {
+            zh: "PowerPoint 演示文稿 (pptx)",
+            en: "a PowerPoint presentation (pptx)",
+        };
+    }
+    if let Ok(entry) = archive.by_name("mimetype") {
+        let mut mime = Vec::new();
+        if entry.take(100).read_to_end(&mut mime).is_ok() {
+            return if mime.starts_with(ODS_MIME) {
+                Sniffed::Workbook(Format::Ods)
+            } else {
+                Sniffed::Foreign {
+                    zh: "OpenDocument 文档 (不是表格)",
+                    en: "an OpenDocument file that is not a spreadsheet",
+                }
+            };
+        }
+    }
+    Sniffed::Unknown
+}
+
+/// An OLE compound file: an xls workbook, an encrypted Office file (any extension), or a Word
+/// or PowerPoint file. Told apart by the stream names in its directory (UTF-16LE).
+fn sniff_ole(bytes: &[u8]) -> Sniffed {
+    let has_stream = |name: &str| {
+        let needle: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+    };
+    if has_stream("EncryptedPackage") {
+        Sniffed::Encrypted
+    } else if has_stream("Workbook") || has_stream("Book") {
+        Sniffed::Workbook(Format::Xls)
+    } else if has_stream("WordDocument") {
+        Sniffed::Foreign {
+            zh: "Word 文档 (doc)",
+            en: "a Word document (doc)",
+        }
+    } else if has_stream("PowerPoint Document") {
+        Sniffed::Foreign {
+            zh: "PowerPoint 演示文稿 (ppt)",
+            en: "a PowerPoint presentation (ppt)",
+        }
+    } else {
+        Sniffed::Unknown
+    }
+}
+
+/// Markup or plain text. Only the start of the file is looked at.
+fn sniff_text(bytes: &[u8]) -> Sniffed {
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = super::decode_text(head).to_lowercase();
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if trimmed.starts_with("mime-version:") {
+        return Sniffed::Foreign {
+            zh: "MHTML 网页存档 (单个文件网页)",
+            en: "an MHTML web archive (single file web page)",
+        };
+    }
+    if trimmed.starts_with('<') {
+        if text.contains("urn:schemas-microsoft-com:office:spreadsheet")
+            && text.contains("<workbook")
+        {
+            return Sniffed::Foreign {
+                zh: "Excel 2003 XML 表格 (SpreadsheetML)",
+                en: "an Excel 2003 XML spreadsheet (SpreadsheetML)",
+            };
+        }
+        if text.contains("<table") || text.contains("<html") || text.contains("<!doctype html") {
+            return Sniffed::Html;
+        }
+        return Sniffed::Foreign {
+            zh: "XML 文件",
+            en: "an XML file",
+        };
+    }
+    // Text: no NUL byte (UTF-16 text has its BOM, handled by the text reader) and a separator.
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if (utf16 || !head.contains(&0)) && (text.contains('\t') || text.contains(',')) {
+        return Sniffed::Workbook(Format::Delimited);
+    }
+    Sniffed::Unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_formats_apart_by_their_bytes() {
+        assert_eq!(
+            sniff(b"<html><body><table><tr><td>1</td></tr></table>"),
+            Sniffed::Html
+        );
+        assert_eq!(
+            sniff("\u{FEFF}  <!DOCTYPE html><TABLE>".as_bytes()),
+            Sniffed::Html
+        );
+        assert_eq!(
+            sniff(b"%PDF-1.4 ..."),
+            Sniffed::Foreign {
+                zh: "PDF 文件",
+                en: "a PDF file"
+            }
+        );
+        assert_eq!(
+            sniff("序号\t项目名称\n".as_bytes()),
+            Sniffed::Workbook(Format::Delimited)
+        );
+        assert!(matches!(
+            sniff(b"<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"),
+            Sniffed::Foreign { en, .. } if en.contains("SpreadsheetML")
+        ));
+        assert!(
+            matches!(sniff(b"MIME-Version: 1.0\r\n"), Sniffed::Foreign { en, .. } if en.contains("MHTML"))
+        );
+        assert_eq!(sniff(b"PK\x03\x04 broken"), Sniffed::Unknown);
+        assert_eq!(sniff(&[1, 2, 0, 4]), Sniffed::Unknown);
+    }
+}
