@@ -267,4 +267,51 @@ mod tests {
         let g = grid(&[&["部门收支总表"], &["收入", "金额", "支出", "金额"]]);
         assert_eq!(detect(&g, &rules), None);
     }
+
+    #[test]
+    fn header_is_searched_in_the_first_30_rows_only() {
+        let rules = Rules::builtin().expect("rules");
+        let header: &[&str] = &["项目名称", "指标名称", "指标值"];
+        let mut rows: Vec<&[&str]> = vec![&["说明"]; 29];
+        rows.push(header);
+        assert_eq!(
+            detect(&grid(&rows), &rules).map(|l| l.header_first_row),
+            Some(29)
+        );
+        rows.insert(0, &["标题"]);
+        assert_eq!(detect(&grid(&rows), &rules), None);
+    }
+
+    #[test]
+    fn three_level_header_under_a_group() {
+        let rules = Rules::builtin().expect("rules");
+        let g = grid(&[
+            &["金额单位：千元"],
+            &["项目名称", "资金总额", "绩效指标"],
+            &["", "", "一级指标", "二级指标", "三级指标", "指标值"],
+        ]);
+        let layout = detect(&g, &rules).expect("layout");
+        assert_eq!(layout.header_last_row, 2);
+        let c = &layout.columns;
+        assert_eq!(
+            (c.level1, c.level2, c.indicator_name, c.target),
+            (Some(2), Some(3), 4, 5)
+        );
+        assert_eq!(c.indicator_first(), 2);
+        // The unit line above the header, written with a full-width colon.
+        assert_eq!(layout.amount_scale, 0.1);
+        assert_eq!(layout.amount_unit.as_deref(), Some("千元"));
+        assert_eq!(layout.amount_unit_cell.as_deref(), Some("A1"));
+    }
+
+    #[test]
+    fn a_bracket_that_is_no_unit_leaves_amounts_in_wan() {
+        let rules = Rules::builtin().expect("rules");
+        let g = grid(&[
+            &["单位名称:某局"],
+            &["项目名称", "预算数(财政拨款)", "指标名称", "目标值"],
+        ]);
+        let layout = detect(&g, &rules).expect("layout");
+        assert_eq!((layout.amount_scale, layout.amount_unit), (1.0, None));
+    }
 }

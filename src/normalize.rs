@@ -702,4 +702,62 @@ mod tests {
         assert_eq!(i.op, "约");
         assert_eq!(codes, vec![Code::UnknownOperator]);
     }
+
+    fn split(target: &str, unit: &str) -> (String, Option<f64>, String, String) {
+        let (i, _) = norm("x", "", target, unit);
+        (i.op, i.value, i.unit, i.text)
+    }
+
+    #[test]
+    fn operator_and_unit_in_the_target_cell() {
+        let s = |op: &str, v: f64, unit: &str| {
+            (op.to_string(), Some(v), unit.to_string(), format_number(v))
+        };
+        assert_eq!(split("不低于95%", ""), s("≥", 95.0, "%"));
+        assert_eq!(split("95%以上", ""), s("≥", 95.0, "%"));
+        assert_eq!(split("3天以内", ""), s("≤", 3.0, "天"));
+        assert_eq!(split("小于5%", ""), s("<", 5.0, "%"));
+        assert_eq!(split("大于等于 90 %", ""), s("≥", 90.0, "%"));
+        assert_eq!(split("≥98", "%"), s("≥", 98.0, "%"));
+        // A unit the rules do not list is accepted when the unit cell says it.
+        assert_eq!(split("≥3座次", "座次"), s("≥", 3.0, "座次"));
+        // Not an operator, number and unit: words, kept whole.
+        for words in ["不低于上年", "100%完成", "3年内完成", "1-3天", "95%左右"] {
+            let (op, value, _, text) = split(words, "");
+            assert_eq!((op.as_str(), value, text.as_str()), ("定性", None, words));
+        }
+    }
+
+    #[test]
+    fn a_target_cell_operator_wins_over_a_different_operator_cell_with_a_note() {
+        let (i, codes) = norm("满意度", "=", "≥95%", "%");
+        assert_eq!((i.op.as_str(), i.value), ("≥", Some(95.0)));
+        assert_eq!(i.raw.op, "=");
+        assert!(
+            i.notes.iter().any(|n| n.contains("按目标值")),
+            "{:?}",
+            i.notes
+        );
+        assert!(codes.is_empty());
+        let (i, _) = norm("时长", "", "2年", "月");
+        assert_eq!(i.unit, "年");
+        assert!(
+            i.notes.iter().any(|n| n.contains("单位单元格为 月")),
+            "{:?}",
+            i.notes
+        );
+    }
+
+    #[test]
+    fn formula_and_error_targets_are_reported() {
+        let rules = Rules::builtin().expect("rules");
+        let mut r = raw("数量", "≥", "", "个");
+        r.target.value = CellValue::Formula("SUM(A1:A3)".into());
+        let mut seen = Vec::new();
+        let i = normalize_indicator(&r, "S", &rules, &mut |c, cell, m| seen.push((c, cell, m)));
+        assert_eq!(i.value, None);
+        assert_eq!(seen[0].0, Code::FormulaWithoutValue);
+        assert_eq!(seen[0].1, "J7");
+        assert!(seen[0].2.contains("=SUM(A1:A3)"), "{}", seen[0].2);
+    }
 }

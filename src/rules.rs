@@ -671,4 +671,28 @@ level2"#,
         let err = Rules::from_toml(&broken, "my.toml").expect_err("bad regex");
         assert!(err.to_string().contains("document.footnote_year"), "{err}");
     }
+
+    #[test]
+    fn operator_words_longest_first_and_only_known_operators() {
+        let rules = Rules::builtin().expect("rules");
+        assert_eq!(
+            rules.leading_operator("大于等于5"),
+            Some(("≥", "大于等于".len()))
+        );
+        assert_eq!(rules.leading_operator("大于5"), Some((">", "大于".len())));
+        assert_eq!(rules.leading_operator(">=5"), Some(("≥", 2)));
+        assert_eq!(
+            rules.trailing_operator("5个以上"),
+            Some(("≥", "以上".len()))
+        );
+        assert_eq!(rules.leading_operator("明显"), None);
+        assert_eq!(rules.amount_scale("元"), Some(0.0001));
+        assert!(rules.is_target_unit("小时") && rules.is_target_unit("G"));
+        let broken = DEFAULT_RULES.replace(r#""≤" = ["以内","#, r#""约" = ["以内","#);
+        let err = Rules::from_toml(&broken, "my.toml").expect_err("unknown operator");
+        assert!(
+            err.to_string().contains("operator_words.suffix.约"),
+            "{err}"
+        );
+    }
 }
