@@ -8,6 +8,11 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
+// The .ods writer the tests use (rust_xlsxwriter writes only xlsx).
+#[allow(dead_code)]
+#[path = "../tests/common/formats.rs"]
+mod formats;
+
 /// One project: 序号, 名称, 概况, 预算, 本级, 转移支付, indicators (名称, 运算符, 目标值, 单位).
 struct Project {
     name: &'static str,
@@ -211,6 +216,260 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                合计,,,\"1,900.00\",\"1,400.00\",400.00,,,,,\n";
     let (gbk, _, _) = encoding_rs::GBK.encode(csv);
     std::fs::write(dir.join("市交通运输局_2024.csv"), &gbk)?;
+
+    write_three_level(&dir.join("市民政局_2024.xlsx"))?;
+    std::fs::write(dir.join("市统计局_2024.xls"), html_export())?;
+    std::fs::write(dir.join("市文化广电旅游局_2024.ods"), several_sheets())?;
     println!("wrote examples to {}", dir.display());
     Ok(())
+}
+
+/// The three-level layout: 一级指标 | 二级指标 | 三级指标 under a 绩效指标 group, with the
+/// project cells and the level cells merged down, as the 民政 template has them.
+fn write_three_level(path: &Path) -> Result<(), XlsxError> {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&fixed_properties()?);
+    let wrap = Format::new()
+        .set_text_wrap()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("项目支出绩效目标")?;
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        9,
+        "市民政局2024年项目支出绩效目标表",
+        &Format::new().set_bold(),
+    )?;
+    for (c, h) in ["序号", "项目名称", "项目概况", "预算数(万元)"]
+        .iter()
+        .enumerate()
+    {
+        sheet.merge_range(1, c as u16, 2, c as u16, h, &wrap)?;
+    }
+    sheet.merge_range(1, 4, 1, 9, "绩效指标", &wrap)?;
+    let sub = [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值符号",
+        "指标值",
+        "计量单位",
+    ];
+    for (c, h) in sub.iter().enumerate() {
+        sheet.write_string_with_format(2, 4 + c as u16, *h, &wrap)?;
+    }
+    // (序号, 名称, 概况, 预算, rows of [一级, 二级, 三级, 符号, 指标值, 单位]); an empty level
+    // continues the one above, merged.
+    type Row = [&'static str; 6];
+    let projects: [(&str, &str, f64, &[Row]); 2] = [
+        (
+            "城乡低保救助",
+            "保障城乡低保对象基本生活",
+            1860.0,
+            &[
+                [
+                    "产出指标",
+                    "数量指标",
+                    "保障低保对象人数",
+                    "≥",
+                    "12000",
+                    "人",
+                ],
+                ["", "", "资金发放批次", "=", "12", "批"],
+                ["", "质量指标", "资金发放准确率", "=", "100", "%"],
+                ["", "时效指标", "资金按月发放及时率", "≥", "98", "%"],
+                [
+                    "效益指标",
+                    "社会效益指标",
+                    "困难群众基本生活保障水平",
+                    "",
+                    "有效提升",
+                    "",
+                ],
+                [
+                    "满意度指标",
+                    "服务对象满意度指标",
+                    "低保对象满意度",
+                    "≥",
+                    "90",
+                    "%",
+                ],
+            ],
+        ),
+        (
+            "养老服务体系建设",
+            "建设社区养老服务设施",
+            640.0,
+            &[
+                [
+                    "产出指标",
+                    "数量指标",
+                    "新建社区养老服务站",
+                    "≥",
+                    "15",
+                    "个",
+                ],
+                ["", "成本指标", "单站建设补助标准", "≤", "40", "万元"],
+                [
+                    "效益指标",
+                    "社会效益指标",
+                    "社区养老服务覆盖率",
+                    "≥",
+                    "85",
+                    "%",
+                ],
+                [
+                    "满意度指标",
+                    "服务对象满意度指标",
+                    "老年人满意度",
+                    "≥",
+                    "90",
+                    "%",
+                ],
+            ],
+        ),
+    ];
+    let mut row = 3u32;
+    for (k, (name, overview, budget, rows)) in projects.iter().enumerate() {
+        let (first, last) = (row, row + rows.len() as u32 - 1);
+        sheet.merge_range(first, 0, last, 0, "", &wrap)?;
+        sheet.write_number_with_format(first, 0, (k + 1) as f64, &wrap)?;
+        sheet.merge_range(first, 1, last, 1, name, &wrap)?;
+        sheet.merge_range(first, 2, last, 2, overview, &wrap)?;
+        sheet.merge_range(first, 3, last, 3, "", &wrap)?;
+        sheet.write_number_with_format(first, 3, *budget, &wrap)?;
+        for level in 0..2u16 {
+            // Each level value is merged down over the rows that leave it empty.
+            let mut start = 0usize;
+            while start < rows.len() {
+                let mut end = start;
+                while end + 1 < rows.len() && rows[end + 1][level as usize].is_empty() {
+                    end += 1;
+                }
+                let (r0, r1) = (first + start as u32, first + end as u32);
+                let text = rows[start][level as usize];
+                if r1 > r0 {
+                    sheet.merge_range(r0, 4 + level, r1, 4 + level, text, &wrap)?;
+                } else {
+                    sheet.write_string_with_format(r0, 4 + level, text, &wrap)?;
+                }
+                start = end + 1;
+            }
+        }
+        for r in rows.iter() {
+            for c in 2..6 {
+                let v = r[c];
+                if v.is_empty() {
+                    continue;
+                }
+                match (c, v.parse::<f64>()) {
+                    (4, Ok(n)) => sheet.write_number(row, 4 + c as u16, n)?,
+                    _ => sheet.write_string(row, 4 + c as u16, v)?,
+                };
+            }
+            row += 1;
+        }
+    }
+    sheet.write_string(row, 0, "合计")?;
+    sheet.write_number(row, 3, 2500.0)?;
+    sheet.set_column_width(1, 20)?;
+    sheet.set_column_width(2, 26)?;
+    sheet.set_column_width(6, 28)?;
+    workbook.save(path)
+}
+
+/// An ".xls" as old finance systems export it: an HTML page in GBK, with rowspan'd project
+/// cells, amounts in 元 (a 单位:元 line) and each target written in one cell with its operator
+/// and unit ("不低于95%", "≤2个工作日").
+fn html_export() -> Vec<u8> {
+    let projects: [(&str, &str, &[(&str, &str)]); 2] = [
+        (
+            "第五次全国经济普查",
+            "1250000.00",
+            &[
+                ("普查单位清查数量", "不少于8000个"),
+                ("数据差错率", "≤1%"),
+                ("数据上报及时率", "100%"),
+                ("统计数据利用率提升", "明显提升"),
+                ("普查对象满意度", "95%以上"),
+            ],
+        ),
+        (
+            "统计执法检查",
+            "180000.00",
+            &[
+                ("执法检查企业数", "≥120家"),
+                ("案件办结时限", "不超过30天"),
+                ("统计违法行为发生率下降", "较上年下降"),
+                ("被检查单位满意度", "不低于90%"),
+            ],
+        ),
+    ];
+    let mut page = String::from(
+        "<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\">\n<head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head>\n<body>\n<h3>市统计局2024年项目绩效目标表</h3>\n<p>单位名称：市统计局　　单位：元</p>\n<table border=\"1\">\n<tr><td>序号</td><td>项目名称</td><td>预算数</td><td>绩效指标</td><td>指标值</td></tr>\n",
+    );
+    let mut total = 0.0;
+    for (k, (name, amount, indicators)) in projects.iter().enumerate() {
+        total += amount.parse::<f64>().unwrap_or(0.0);
+        for (i, (indicator, target)) in indicators.iter().enumerate() {
+            page.push_str("<tr>");
+            if i == 0 {
+                let span = indicators.len();
+                page.push_str(&format!(
+                    "<td rowspan=\"{span}\">{}</td><td rowspan=\"{span}\">{name}</td><td rowspan=\"{span}\" x:num>{amount}</td>",
+                    k + 1
+                ));
+            }
+            page.push_str(&format!("<td>{indicator}</td><td>{target}</td></tr>\n"));
+        }
+    }
+    page.push_str(&format!(
+        "<tr><td>合计</td><td></td><td x:num>{total:.2}</td><td></td><td></td></tr>\n</table>\n</body>\n</html>\n"
+    ));
+    encoding_rs::GBK.encode(&page).0.into_owned()
+}
+
+/// One workbook, several tables: the bureau's own on a titled sheet, its library's on a sheet
+/// named after it (with the project cells repeated on every row), an instructions sheet and
+/// a hidden old version. Written as .ods.
+fn several_sheets() -> Vec<u8> {
+    use formats::{FxSheet, ods_workbook, rows};
+    let own = FxSheet::from_rows(
+        "本级",
+        &rows(
+            "市文化广电旅游局2024年项目绩效目标表\n\
+             序号\t项目名称\t预算金额(万元)\t指标名称\t运算符\t年度目标值\t单位\n\
+             1\t文物保护修缮\t260\t修缮文物保护单位数量\t≥\t6\t处\n\
+             \t\t\t修缮工程验收合格率\t=\t100\t%\n\
+             \t\t\t文物开放利用率提升\t≥\t10\t%\n\
+             \t\t\t游客满意度\t≥\t90\t%\n\
+             2\t文旅惠民活动\t85.5\t举办惠民演出场次\t≥\t120\t场\n\
+             \t\t\t群众参与率提升\t≥\t5\t%\n\
+             \t\t\t观众满意度\t≥\t92\t%\n\
+             合计\t\t345.5",
+        ),
+    )
+    .merge(0, 0, 0, 6);
+    let library = FxSheet::from_rows(
+        "市图书馆",
+        &rows(
+            "序号\t项目名称\t预算金额(万元)\t指标名称\t运算符\t年度目标值\t单位\n\
+             1\t图书采购\t120\t新增馆藏图书\t≥\t30000\t册\n\
+             1\t图书采购\t120\t图书借阅量增长率\t≥\t5\t%\n\
+             1\t图书采购\t120\t读者满意度\t≥\t90\t%\n\
+             合计\t\t120",
+        ),
+    );
+    let instructions = FxSheet::from_rows(
+        "填表说明",
+        &rows("1. 每个项目至少填写产出、效益、满意度指标\n2. 金额单位为万元"),
+    );
+    let old = FxSheet::from_rows(
+        "旧版",
+        &rows("序号\t项目名称\t指标名称\t年度目标值\n1\t旧项目\t数量\t1"),
+    )
+    .hidden();
+    ods_workbook(&[own, library, instructions, old])
 }

@@ -131,6 +131,11 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
         for (col, field, unit) in &below {
             take(*col, *field, unit.clone());
         }
+    } else if let Some((group_col, _, _)) = top.iter().find(|(_, f, _)| *f == Field::IndicatorGroup)
+        && !found.iter().any(|(f, _, _)| *f == Field::IndicatorName)
+    {
+        // A one-level header whose "绩效指标" column holds the indicators' names.
+        found.push((Field::IndicatorName, *group_col, None));
     }
     let col = |field: Field| found.iter().find(|(f, _, _)| *f == field).map(|x| x.1);
     let columns = Columns {
@@ -302,6 +307,17 @@ mod tests {
         assert_eq!(layout.amount_scale, 0.1);
         assert_eq!(layout.amount_unit.as_deref(), Some("千元"));
         assert_eq!(layout.amount_unit_cell.as_deref(), Some("A1"));
+    }
+
+    #[test]
+    fn a_one_level_group_header_names_the_indicator_column() {
+        let rules = Rules::builtin().expect("rules");
+        let g = grid(&[&["序号", "项目名称", "预算数", "绩效指标", "指标值"]]);
+        let layout = detect(&g, &rules).expect("layout");
+        assert_eq!(
+            (layout.columns.indicator_name, layout.columns.target),
+            (3, 4)
+        );
     }
 
     #[test]

@@ -359,6 +359,9 @@ fn amounts_in_yuan_become_wan_from_the_header_or_a_unit_line() {
         let report = consolidate(&wd, input);
         let p = projects(&report, 0);
         assert_eq!(p[0]["budget_wan"], 125.0, "{input}");
+        if input == "line" {
+            assert_eq!(report["departments"][0]["name"], "市统计局");
+        }
         assert_eq!(p[1]["budget_wan"], 38.6, "{input}");
         assert_eq!(
             report["departments"][0]["declared"]["sum_row_wan"], 163.6,

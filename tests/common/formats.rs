@@ -317,8 +317,10 @@ fn zip_file(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in entries {
         // The ods "mimetype" entry must be first and stored; storing everything is simplest.
+        // A fixed time, so that the same content gives the same bytes.
         let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
+            .compression_method(zip::CompressionMethod::Stored)
+            .last_modified_time(zip::DateTime::default());
         zip.start_file(*name, options).expect("zip entry");
         zip.write_all(bytes).expect("zip write");
     }
