@@ -359,14 +359,13 @@ fn write_three_level(path: &Path) -> Result<(), XlsxError> {
             }
         }
         for r in rows.iter() {
-            for c in 2..6 {
-                let v = r[c];
+            for (c, v) in r.iter().enumerate().skip(2) {
                 if v.is_empty() {
                     continue;
                 }
                 match (c, v.parse::<f64>()) {
                     (4, Ok(n)) => sheet.write_number(row, 4 + c as u16, n)?,
-                    _ => sheet.write_string(row, 4 + c as u16, v)?,
+                    _ => sheet.write_string(row, 4 + c as u16, *v)?,
                 };
             }
             row += 1;
@@ -384,7 +383,13 @@ fn write_three_level(path: &Path) -> Result<(), XlsxError> {
 /// cells, amounts in 元 (a 单位:元 line) and each target written in one cell with its operator
 /// and unit ("不低于95%", "≤2个工作日").
 fn html_export() -> Vec<u8> {
-    let projects: [(&str, &str, &[(&str, &str)]); 2] = [
+    // (项目名称, 预算数 in 元, [(指标, 指标值)]).
+    type Project = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+    let projects: [Project; 2] = [
         (
             "第五次全国经济普查",
             "1250000.00",
