@@ -486,7 +486,10 @@ pub fn normalize_indicator(
         }
         QUALITATIVE.to_string()
     } else if let Some(cell_op) = cell_op {
-        if !raw_op.is_empty() && rules.operator(&raw_op) != Some(cell_op.as_str()) {
+        let written_op = rules
+            .operator(&raw_op)
+            .or_else(|| rules.operator_word(&raw_op));
+        if !raw_op.is_empty() && written_op != Some(cell_op.as_str()) {
             notes.push(format!(
                 "运算符单元格为 {raw_op},目标值中写作 {cell_op},按目标值"
             ));
@@ -495,9 +498,14 @@ pub fn normalize_indicator(
     } else if raw_op.is_empty() {
         String::new()
     } else {
-        match rules.operator(&raw_op) {
-            Some(op) => op.to_string(),
-            None => {
+        match (rules.operator(&raw_op), rules.operator_word(&raw_op)) {
+            (Some(op), _) => op.to_string(),
+            // The operator column written in words: 不低于 95.
+            (None, Some(op)) => {
+                notes.push(format!("运算符 {} → {op}", clean(&raw_op)));
+                op.to_string()
+            }
+            (None, None) => {
                 let cell = raw.op.as_ref().map(Located::cell).unwrap_or_default();
                 report(
                     Code::UnknownOperator,
@@ -743,6 +751,21 @@ mod tests {
         assert_eq!(i.unit, "年");
         assert!(
             i.notes.iter().any(|n| n.contains("单位单元格为 月")),
+            "{:?}",
+            i.notes
+        );
+    }
+
+    #[test]
+    fn operator_cells_in_words() {
+        let (i, codes) = norm("满意度", "不低于", "95", "%");
+        assert_eq!((i.op.as_str(), i.value), ("≥", Some(95.0)));
+        assert_eq!(i.raw.op, "不低于");
+        assert!(codes.is_empty());
+        assert_eq!(norm("时长", "以内", "2", "天").0.op, "≤");
+        let (i, _) = norm("满意度", "不低于", "95%以上", "");
+        assert!(
+            !i.notes.iter().any(|n| n.contains("按目标值")),
             "{:?}",
             i.notes
         );

@@ -481,6 +481,16 @@ impl Rules {
             .map(|(word, op)| (op.as_str(), word.len()))
     }
 
+    /// An operator cell written in words ("不低于", "以上"): the operator the word means.
+    pub fn operator_word(&self, written: &str) -> Option<&str> {
+        let folded = fold(written);
+        self.leading_operators
+            .iter()
+            .chain(&self.trailing_operators)
+            .find(|(word, _)| *word == folded)
+            .map(|(_, op)| op.as_str())
+    }
+
     /// Is this (folded) text a unit that may follow the number of a one-cell target?
     pub fn is_target_unit(&self, folded: &str) -> bool {
         self.target_units.contains(folded)
