@@ -639,7 +639,14 @@ fn read_with_ranges<W: RangeWorkbook>(
         // A formula cell whose result the reader cannot give (none stored, or an error result
         // that xlsb's reader skips) is marked, and an ods error result ("#REF!", "Err:502" as
         // text) becomes an error.
-        if let Some(formulas) = workbook.formulas(&sheet.name) {
+        // Best effort: formulas the reader cannot parse (or a parser that panics on an odd
+        // token) leave the values read above as they are, rather than losing the file.
+        let formulas = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            workbook.formulas(&sheet.name)
+        }))
+        .ok()
+        .flatten();
+        if let Some(formulas) = formulas {
             let (f0, g0) = formulas.start().unwrap_or((0, 0));
             for (row, col, formula) in formulas.used_cells() {
                 if formula.is_empty() {
