@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use serde_json::Value;
 
-const SMALL: &str = "序号\t项目名称\t预算金额(万元)\t本级支出(万元)\t转移支付支出(万元)\t指标名称\t运算符\t年度目标值\t单位\n1\t办公费\t10\t10\t0\t培训人次\t大于等于\t30\t人次\n";
+const SMALL: &str = "序号\t项目名称\t预算金额(万元)\t本级支出(万元)\t转移支付支出(万元)\t指标名称\t运算符\t年度目标值\t单位\n1\t办公费\t10\t10\t0\t培训人次\t大于或者等于\t30\t人次\n";
 
 fn codes(report: &Value) -> Vec<String> {
     report["findings"]
@@ -29,13 +29,14 @@ fn a_rules_file_overrides_the_built_in_synonyms() {
     assert!(codes(&before).contains(&"unknown_operator".to_string()));
     assert_eq!(
         before["departments"][0]["projects"][0]["indicators"][0]["op"],
-        "大于等于"
+        "大于或者等于"
     );
 
     // `jixiao rules` prints the built-in file; a copy with one more spelling of ≥ is used.
     let printed = wd.run_expect(&["rules"], 0);
     let rules = String::from_utf8(printed.stdout).expect("utf-8 rules");
-    let extended = rules.replace(r#""≥" = ["#, r#""≥" = ["大于等于", "#);
+    // (Operator words such as 大于等于 are known already; this spelling is not.)
+    let extended = rules.replace(r#""≥" = ["#, r#""≥" = ["大于或者等于", "#);
     assert_ne!(rules, extended, "the rules file changed shape");
     wd.write("my-rules.toml", extended.as_bytes());
     wd.run_expect(
