@@ -317,6 +317,7 @@ mod tests {
         let origin = Origin {
             file: "f",
             fallback_department: "d",
+            fallback_source: "file name",
         };
         let (mut dept, _) = normalize(&raw, &origin, &rules);
         crate::classify::classify(&mut dept, &rules);

@@ -124,14 +124,18 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
         if superseded[i].is_some() {
             continue;
         }
+        // Only a name the table itself gives counts (a file or sheet name says nothing), and
+        // only where the two tables share a project: two halves of one department's budget
+        // (本级 and a subordinate unit, say) are both kept.
         let keys: Vec<(String, Option<i32>)> = outcomes[i]
             .departments
             .iter()
+            .filter(|d| !matches!(d.name_source.as_str(), "file name" | "sheet name"))
             .map(|d| (d.name.clone(), d.year))
             .collect();
         for key in keys {
             match by_department.get(&key).copied() {
-                Some(j) if j != i => {
+                Some(j) if j != i && share_a_project(&outcomes[i], &outcomes[j], &key) => {
                     let keep = if std::ptr::eq(later(&outcomes[j], &outcomes[i]), &outcomes[i]) {
                         i
                     } else {
@@ -173,6 +177,20 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
         }
     }
     superseded
+}
+
+/// Do the two files' tables of this department name at least one project alike?
+fn share_a_project(a: &FileOutcome, b: &FileOutcome, key: &(String, Option<i32>)) -> bool {
+    let names = |o: &FileOutcome| -> Vec<String> {
+        o.departments
+            .iter()
+            .filter(|d| (&d.name, d.year) == (&key.0, key.1))
+            .flat_map(|d| d.projects.iter().map(|p| p.name.clone()))
+            .filter(|n| !n.is_empty())
+            .collect()
+    };
+    let theirs = names(b);
+    names(a).iter().any(|n| theirs.contains(n))
 }
 
 /// Takes one department out of a file that lost to a newer file of the same department.

@@ -13,7 +13,7 @@
 
 use crate::grid::{CellValue, Grid};
 use crate::layout::{Columns, TableLayout};
-use crate::rules::Rules;
+use crate::rules::{Field, Rules};
 use crate::text::{cell_name, fold, fold_width, parse_number};
 
 /// A value with the cell it came from.
@@ -120,8 +120,22 @@ pub struct OtherRow {
     pub row: u32,
     pub col: u32,
     pub text: String,
-    /// Inside the table (between the header and the 合计 row) rather than after it.
-    pub inside_table: bool,
+    pub kind: OtherKind,
+}
+
+/// What kind of row that is not data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherKind {
+    /// Inside the table, neither a project nor an indicator.
+    Unrecognized,
+    /// Text after the table that is no footnote the rules know.
+    Note,
+    /// A 小计 row: a partial sum, no project.
+    Subtotal,
+    /// The header again (a printed table repeats it on every page).
+    RepeatedHeader,
+    /// A second 合计 row.
+    ExtraSum,
 }
 
 /// What the text around the table says about the department.
@@ -203,20 +217,40 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
                     row,
                     col: first_col,
                     text: row_text(grid, row),
-                    inside_table: false,
+                    kind: OtherKind::Note,
                 }),
             }
             continue;
         }
 
-        if is_sum_row(grid, row, cols, rules) {
-            table.sum_row = Some(SumRow {
-                row,
-                budget: Located::maybe(grid, row, cols.budget),
-                own: Located::maybe(grid, row, cols.own),
-                transfer: Located::maybe(grid, row, cols.transfer),
-            });
-            after_sum = true;
+        let other = |kind| OtherRow {
+            row,
+            col: first_col,
+            text: row_text(grid, row),
+            kind,
+        };
+        if is_labelled(grid, row, cols, |t| rules.is_sum_label(t)) {
+            if table.sum_row.is_some() {
+                table.other_rows.push(other(OtherKind::ExtraSum));
+            } else {
+                table.sum_row = Some(SumRow {
+                    row,
+                    budget: Located::maybe(grid, row, cols.budget),
+                    own: Located::maybe(grid, row, cols.own),
+                    transfer: Located::maybe(grid, row, cols.transfer),
+                });
+            }
+            // Many tables put 合计 first, right under the header: the table ends at a 合计 row
+            // only once it has projects.
+            after_sum = !table.projects.is_empty();
+            continue;
+        }
+        if is_labelled(grid, row, cols, |t| rules.is_subtotal_label(t)) {
+            table.other_rows.push(other(OtherKind::Subtotal));
+            continue;
+        }
+        if repeats_header(grid, row, cols, rules) {
+            table.other_rows.push(other(OtherKind::RepeatedHeader));
             continue;
         }
 
@@ -248,10 +282,15 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
                 .unwrap_or(false);
 
         if !inside_current_block && starts_project(grid, row, cols, has_indicator) {
+            // Project cells repeated on every row: the same project only where every filled
+            // project cell (序号, name, amounts, overview, goal) repeats the project's first row,
+            // so two neighbouring projects of one name but other amounts stay two projects.
             let same_as_current = current.is_some_and(|i| {
-                let p = &table.projects[i];
-                p.name.value == *grid.get(row, cols.project_name)
-                    && p.seq.as_ref().map(|l| &l.value) == cols.seq.map(|c| grid.get(row, c))
+                let first = table.projects[i].first_row;
+                cols.project_columns().iter().all(|&c| {
+                    let value = grid.get(row, c);
+                    value.is_empty() || value == grid.get(first, c)
+                })
             });
             if same_as_current && !merged {
                 // Project cells repeated on every row instead of merged: one project.
@@ -305,12 +344,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
             continue;
         }
 
-        table.other_rows.push(OtherRow {
-            row,
-            col: first_col,
-            text: row_text(grid, row),
-            inside_table: true,
-        });
+        table.other_rows.push(other(OtherKind::Unrecognized));
     }
 
     for project in &mut table.projects {
@@ -410,6 +444,13 @@ fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Op
     if parse_number(&name).is_some() {
         return None;
     }
+    // A named project with a figure in its budget cell is a project without indicators.
+    let budget_is_figure = cols
+        .budget
+        .is_some_and(|c| parse_number(&grid.text(row, c)).is_some());
+    if !grid.get(row, cols.project_name).is_empty() && budget_is_figure {
+        return None;
+    }
     let relative = |c: u32| c.checked_sub(cols.indicator_name).map(|d| start + d);
     let op_col = cols.operator.and_then(relative);
     let target_col = relative(cols.target)?;
@@ -453,7 +494,18 @@ fn starts_project(grid: &Grid, row: u32, cols: &Columns, has_indicator: bool) ->
     }
 }
 
-fn is_sum_row(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool {
+/// Does the row read as the header again (its name columns hold header names)?
+fn repeats_header(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool {
+    let names = |col: u32, field: Field| {
+        rules
+            .header_field(&grid.text(row, col))
+            .is_some_and(|(f, _)| f == field)
+    };
+    names(cols.project_name, Field::ProjectName) || names(cols.indicator_name, Field::IndicatorName)
+}
+
+/// Is the row labelled (in its 序号, name or first cell) with a label `is_label` accepts?
+fn is_labelled(grid: &Grid, row: u32, cols: &Columns, is_label: impl Fn(&str) -> bool) -> bool {
     let mut label_cols: Vec<u32> = [cols.seq, Some(cols.project_name)]
         .into_iter()
         .flatten()
@@ -461,9 +513,7 @@ fn is_sum_row(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool {
     if let Some((first, _)) = grid.row_cells(row).next() {
         label_cols.push(first);
     }
-    label_cols
-        .iter()
-        .any(|&c| rules.is_sum_label(&grid.text(row, c)))
+    label_cols.iter().any(|&c| is_label(&grid.text(row, c)))
 }
 
 /// The text of a row that holds exactly one non-empty cell.
@@ -519,9 +569,16 @@ fn read_document(
             .iter()
             .find_map(|(text, cell)| capture(patterns, text, group).map(|v| (v, cell.clone())))
     };
+    // A capture that names no department (a bare year, 附件3, 表5) does not count.
+    let names_department = |(name, _): &(String, String)| {
+        !d.department_reject
+            .iter()
+            .any(|p| p.is_match(&fold_width(name)))
+    };
     info.department = find(titles, &d.unit_line_department, "department")
-        .or_else(|| find(footnotes, &d.footnote_department, "department"))
-        .or_else(|| find(titles, &d.title_department, "department"));
+        .filter(names_department)
+        .or_else(|| find(footnotes, &d.footnote_department, "department").filter(names_department))
+        .or_else(|| find(titles, &d.title_department, "department").filter(names_department));
     info.year = find(footnotes, &d.footnote_year, "year")
         .or_else(|| find(titles, &d.title_year, "year"))
         .and_then(|(y, _)| fold(&y).parse().ok());
@@ -585,6 +642,6 @@ mod tests {
         let t = extract(&grid, &layout, &rules);
         assert_eq!(t.other_rows.len(), 1);
         assert!(t.other_rows[0].text.contains("说明"));
-        assert!(t.other_rows[0].inside_table);
+        assert_eq!(t.other_rows[0].kind, OtherKind::Unrecognized);
     }
 }

@@ -92,6 +92,8 @@ codes! {
     CellError = "cell_error", Warning, "A cell holds an Excel error (#REF!, #VALUE!…); it was read as empty.";
     /// A formula cell without a stored result.
     FormulaWithoutValue = "formula_without_value", Warning, "A formula cell has no stored result that can be read (the file was saved by a program that does not calculate); it was read as empty.";
+    /// An amount header names a money unit the rules do not know.
+    UnknownAmountUnit = "unknown_amount_unit", Warning, "An amount header names a money unit the rules do not know (e.g. 千美元); the amounts were read as 万元 — check them, or add the unit to [amount_units].";
     /// An amount cell is not a number.
     BadAmount = "bad_amount", Error, "A budget cell is not a number; the amount was left empty.";
     /// An operator the rules do not know.
@@ -104,6 +106,10 @@ codes! {
     ConflictingDuplicate = "conflicting_duplicate", Warning, "One project lists the same indicator name with different targets; all are kept.";
     /// A text row after the table that is not a recognised footnote.
     NoteRow = "note_row", Info, "A text row after the table that is not a recognised footnote; its text is quoted in the message.";
+    /// A 小计 row.
+    SubtotalRow = "subtotal_row", Info, "A 小计 (partial sum) row inside the table; it is no project and is left out of the sums.";
+    /// The header repeated inside the table.
+    RepeatedHeader = "repeated_header", Info, "The header row repeated inside the table (a printed table repeats it on every page); skipped.";
     /// A row inside the table that is neither a project nor an indicator.
     UnrecognizedRow = "unrecognized_row", Warning, "A row inside the table that is neither a project nor an indicator; its text is quoted in the message.";
     /// A project row without a name.

@@ -86,6 +86,9 @@ pub struct TableLayout {
     pub amount_unit: Option<String>,
     /// Where the unit was read when not from the headers: the cell of a "单位:元" line.
     pub amount_unit_cell: Option<String>,
+    /// An amount header's bracket that names money in a unit the rules do not know, with its
+    /// cell: the amounts are read as 万元 and a finding says so.
+    pub unknown_amount_unit: Option<(String, String)>,
 }
 
 /// Finds the table header in the first rows of the grid.
@@ -154,11 +157,34 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
         level2: col(Field::Level2),
     };
     // A bracketed unit counts only where the rules know it: "预算数(财政拨款)" names no unit.
-    let header_unit = found
+    let bracketed: Vec<(u32, String)> = found
         .iter()
         .filter(|(f, _, _)| matches!(f, Field::Budget | Field::Own | Field::Transfer))
-        .filter_map(|(_, _, unit)| unit.clone())
-        .find_map(|unit| rules.amount_scale(&unit).map(|scale| (unit, scale)));
+        .filter_map(|(_, col, unit)| unit.clone().map(|u| (*col, u)))
+        .collect();
+    // "(元)" or "(单位:元)": the bracket names the unit directly or as a unit line does.
+    let scale_of = |bracket: &str| -> Option<(String, f64)> {
+        if let Some(scale) = rules.amount_scale(bracket) {
+            return Some((bracket.to_string(), scale));
+        }
+        let text = fold_width(bracket);
+        rules.document.amount_unit_line.iter().find_map(|p| {
+            let unit = p.captures(&text)?.name("unit")?.as_str().to_string();
+            let scale = rules.amount_scale(&unit)?;
+            Some((unit, scale))
+        })
+    };
+    let header_unit = bracketed.iter().find_map(|(_, b)| scale_of(b));
+    // A bracket that speaks of money in a unit the rules do not know: amounts are read as 万元,
+    // and the reader is told, rather than a figure silently off by a factor.
+    let unknown_amount_unit = if header_unit.is_none() {
+        bracketed
+            .iter()
+            .find(|(_, b)| b.contains('元'))
+            .map(|(col, b)| (b.clone(), cell_name(row, *col)))
+    } else {
+        None
+    };
     let (amount_unit, amount_scale, amount_unit_cell) = match header_unit {
         Some((unit, scale)) => (Some(unit), scale, None),
         None => match unit_line(grid, rules, row) {
@@ -173,6 +199,7 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
         amount_scale,
         amount_unit,
         amount_unit_cell,
+        unknown_amount_unit,
     })
 }
 

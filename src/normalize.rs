@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::extract::{Located, LostHow, RawIndicator, RawProject, RawTable};
+use crate::extract::{Located, LostHow, OtherKind, RawIndicator, RawProject, RawTable};
 use crate::finding::{Code, Finding};
 use crate::grid::CellValue;
 use crate::model::{
@@ -27,6 +27,8 @@ pub struct Origin<'a> {
     pub file: &'a str,
     /// The department name to use when the table itself names none.
     pub fallback_department: &'a str,
+    /// Where that name comes from: "file name" or "sheet name".
+    pub fallback_source: &'static str,
 }
 
 /// Normalizes one raw table into a department and the findings it raised.
@@ -37,11 +39,19 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         findings.push(Finding::new(code, origin.file, sheet, cell, message).for_project(project));
     };
 
+    if let Some((bracket, cell)) = &raw.layout.unknown_amount_unit {
+        finding(
+            Code::UnknownAmountUnit,
+            cell.clone(),
+            format!("金额表头注明「{bracket}」,规则中没有这个金额单位;金额按万元读取,请核对"),
+            None,
+        );
+    }
     let (name, name_source) = match &raw.document.department {
         Some((name, cell)) => (name.clone(), format!("{sheet}!{cell}")),
         None => (
             origin.fallback_department.to_string(),
-            "file name".to_string(),
+            origin.fallback_source.to_string(),
         ),
     };
 
@@ -278,10 +288,15 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
     }
 
     for other in &raw.other_rows {
-        let (code, what) = if other.inside_table {
-            (Code::UnrecognizedRow, "表内既不是项目也不是指标的行")
-        } else {
-            (Code::NoteRow, "表后的说明行")
+        let (code, what) = match other.kind {
+            OtherKind::Unrecognized => (Code::UnrecognizedRow, "表内既不是项目也不是指标的行"),
+            OtherKind::Note => (Code::NoteRow, "表后的说明行"),
+            OtherKind::Subtotal => (Code::SubtotalRow, "小计行,不计入项目与合计"),
+            OtherKind::RepeatedHeader => (Code::RepeatedHeader, "重复的表头行"),
+            OtherKind::ExtraSum => (
+                Code::UnrecognizedRow,
+                "又一个合计行(只有第一个合计行作为申报数)",
+            ),
         };
         finding(
             code,

@@ -146,8 +146,19 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| input.display.clone());
-    let several = content.grids.iter().filter(|g| g.row_count() > 0).count() > 1;
-    for grid in &content.grids {
+    // Tables are found first, so that a workbook with one table and a notes sheet still names
+    // its department after the file, not after the table's sheet.
+    let layouts: Vec<Option<layout::TableLayout>> = content
+        .grids
+        .iter()
+        .map(|g| {
+            (g.row_count() > 0 && !rules.is_ignored_sheet(&g.sheet))
+                .then(|| layout::detect(g, rules))
+                .flatten()
+        })
+        .collect();
+    let several = layouts.iter().filter(|l| l.is_some()).count() > 1;
+    for (grid, table_layout) in content.grids.iter().zip(layouts) {
         if grid.row_count() == 0 {
             outcome.sheets.push(SheetRecord {
                 name: grid.sheet.clone(),
@@ -162,7 +173,7 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
             });
             continue;
         }
-        let Some(table_layout) = layout::detect(grid, rules) else {
+        let Some(table_layout) = table_layout else {
             outcome.sheets.push(SheetRecord {
                 name: grid.sheet.clone(),
                 status: "no_table",
@@ -184,14 +195,15 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
             status: "table",
         });
         let raw = extract::extract(grid, &table_layout, rules);
-        let fallback = if several {
-            grid.sheet.as_str()
+        let (fallback, fallback_source) = if several {
+            (grid.sheet.as_str(), "sheet name")
         } else {
-            stem.as_str()
+            (stem.as_str(), "file name")
         };
         let origin = Origin {
             file,
             fallback_department: fallback,
+            fallback_source,
         };
         let (mut department, mut findings) = normalize::normalize(&raw, &origin, rules);
         classify::classify(&mut department, rules);

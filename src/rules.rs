@@ -183,6 +183,7 @@ struct RawTargetUnits {
 struct RawTable {
     header_search_rows: usize,
     sum_row_labels: Vec<String>,
+    subtotal_labels: Vec<String>,
     ignored_sheets: Vec<String>,
     amount_tolerance_wan: f64,
 }
@@ -217,6 +218,7 @@ struct RawDocument {
     title_year: Vec<String>,
     amount_unit_line: Vec<String>,
     unit_line_department: Vec<String>,
+    department_reject: Vec<String>,
 }
 
 /// Patterns that read the department, year and declared figures from text around the table.
@@ -231,6 +233,8 @@ pub struct DocumentPatterns {
     /// A "单位:元" line above the header; the group `unit` is the amounts' unit.
     pub amount_unit_line: Vec<Regex>,
     pub unit_line_department: Vec<Regex>,
+    /// Captures that name no department (a bare year, 附件3, 表5, 部门).
+    pub department_reject: Vec<Regex>,
 }
 
 /// The loaded, indexed rules. Built once per run and shared by reference.
@@ -243,6 +247,7 @@ pub struct Rules {
     pub header_search_rows: usize,
     pub amount_tolerance_wan: f64,
     sum_row_labels: Vec<String>,
+    subtotal_labels: Vec<String>,
     ignored_sheets: Vec<String>,
     headers: HashMap<String, Field>,
     operators: HashMap<String, String>,
@@ -406,6 +411,7 @@ impl Rules {
                 "document.unit_line_department",
                 &d.unit_line_department,
             )?,
+            department_reject: compile("document.department_reject", &d.department_reject)?,
         };
 
         let c = &raw.categories;
@@ -442,6 +448,7 @@ impl Rules {
             header_search_rows: raw.table.header_search_rows,
             amount_tolerance_wan: raw.table.amount_tolerance_wan,
             sum_row_labels: raw.table.sum_row_labels.iter().map(|s| fold(s)).collect(),
+            subtotal_labels: raw.table.subtotal_labels.iter().map(|s| fold(s)).collect(),
             ignored_sheets: raw.table.ignored_sheets.iter().map(|s| fold(s)).collect(),
             headers,
             operators,
@@ -518,6 +525,12 @@ impl Rules {
     /// Is this a sheet of instructions or a cover, not to be searched for a table?
     pub fn is_ignored_sheet(&self, name: &str) -> bool {
         self.ignored_sheets.contains(&fold(name))
+    }
+
+    /// Is this cell a 小计 label?
+    pub fn is_subtotal_label(&self, cell: &str) -> bool {
+        let folded = fold(cell);
+        !folded.is_empty() && self.subtotal_labels.contains(&folded)
     }
 
     /// Is this cell a 合计 label?

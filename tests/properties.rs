@@ -141,7 +141,7 @@ proptest! {
         prop_assume!(layout.is_some());
         let layout = layout.expect("layout");
         let raw = extract(&grid, &layout, &rules);
-        let origin = Origin { file: "f", fallback_department: "d" };
+        let origin = Origin { file: "f", fallback_department: "d", fallback_source: "file name" };
         let (dept, _) = normalize(&raw, &origin, &rules);
         let _ = jixiao::check::check(&dept, &rules);
 

@@ -476,7 +476,7 @@ fn every_visible_sheet_with_a_table_is_its_own_department() {
         })
         .collect();
     assert_eq!(names, vec![("市教育局", "教育"), ("卫健委", "卫健委")]);
-    assert_eq!(report["departments"][1]["name_source"], "file name");
+    assert_eq!(report["departments"][1]["name_source"], "sheet name");
     assert_eq!(projects(&report, 0)[1]["budget_wan"], 20.0);
     assert_eq!(projects(&report, 1).len(), 2);
     let input = &report["inputs"][0];
