@@ -163,6 +163,18 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, String, String)> 
     let mut out = Vec::new();
     let described = format!("指标「{}」({})", i.name, i.cells[0]);
 
+    if let Some(level1) = &i.level1
+        && !rules.categories.level1.contains(level1)
+    {
+        out.push((
+            Code::UnknownCategory,
+            i.cells[0].clone(),
+            format!(
+                "{described}的一级指标「{level1}」不是框架中的类别({})",
+                rules.categories.level1.join("、")
+            ),
+        ));
+    }
     if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
         out.push((
             Code::PlaceholderValue,
@@ -214,8 +226,8 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, String, String)> 
             ),
         ));
     }
-    let up = matches!(i.op.as_str(), "≥" | ">");
-    let down = matches!(i.op.as_str(), "≤" | "<");
+    let up = checks.direction.more.contains(&i.op);
+    let down = checks.direction.less.contains(&i.op);
     fn contains<'a>(words: &'a [String], name: &str) -> Option<&'a String> {
         words.iter().find(|w| name.contains(w.as_str()))
     }
@@ -238,7 +250,25 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, String, String)> 
             ),
         ));
     }
-    if i.unit == "%"
+    // A cell formatted as a percentage holds 0.95 for "95%": on an indicator that should be
+    // high (满意度, 合格率), a target of at most 1 is almost certainly such a cell.
+    if let Some(v) = i.value
+        && v > 0.0
+        && v <= 1.0
+        && (i.unit.is_empty() || i.unit == checks.percent_unit)
+        && contains(&checks.direction.up, &i.name).is_some()
+    {
+        out.push((
+            Code::PercentAsFraction,
+            target_cell.clone(),
+            format!(
+                "{described}的目标值是 {},可能是设置为百分比格式的单元格({} %),请核对",
+                i.text,
+                crate::text::format_number(crate::text::round_amount(v * 100.0))
+            ),
+        ));
+    }
+    if i.unit == checks.percent_unit
         && let Some(v) = i.value
     {
         let rate = checks
@@ -387,6 +417,21 @@ mod tests {
             Code::QualitativeWithOperator,
             &["设备品牌\t=\t华为\t国产"]
         ));
+    }
+
+    #[test]
+    fn percent_as_fraction() {
+        assert!(fires(
+            Code::PercentAsFraction,
+            &["受益人员满意度\t≥\t0.95\t%"]
+        ));
+        assert!(fires(Code::PercentAsFraction, &["验收合格率\t=\t1\t"]));
+        assert!(!fires(
+            Code::PercentAsFraction,
+            &["受益人员满意度\t≥\t95\t%"]
+        ));
+        assert!(!fires(Code::PercentAsFraction, &["系统故障率\t≤\t1\t%"]));
+        assert!(!fires(Code::PercentAsFraction, &["验收合格率\t=\t1\t个"]));
     }
 
     #[test]

@@ -20,6 +20,16 @@ pub fn classify(dept: &mut Department, rules: &Rules) {
 }
 
 fn classify_one(i: &mut Indicator, rules: &Rules) {
+    if let Some(given) = &i.level1 {
+        // "产出" for 产出指标: the framework's name where the file shortens it.
+        let known = &rules.categories.level1;
+        let folded = crate::text::fold(given);
+        if let Some(name) = known.iter().find(|k| {
+            crate::text::fold(k) == folded || crate::text::fold(k) == format!("{folded}指标")
+        }) {
+            i.level1 = Some(name.clone());
+        }
+    }
     if i.level1.is_some() {
         i.category_source = CategorySource::Given;
         if i.level2.is_none() {
@@ -57,8 +67,11 @@ fn infer<'r>(i: &Indicator, rules: &'r Rules) -> (&'r str, &'r str) {
             c.fallback_numeric[1].as_str(),
         ),
     };
-    if c.cost_as_level1 && level2 == "成本指标" {
-        return ("成本指标", "经济成本指标");
+    if c.cost_as_level1 && level2 == c.cost_level1_categories[0] {
+        return (
+            c.cost_level1_categories[0].as_str(),
+            c.cost_level1_categories[1].as_str(),
+        );
     }
     (level1, level2)
 }

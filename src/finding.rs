@@ -126,6 +126,10 @@ codes! {
     UnitMismatch = "unit_mismatch", Warning, "The unit contradicts the indicator's name (a 满意度 or 率 not in %, a 人数 in %, a 次数 in 元…).";
     /// The operator points the wrong way for the indicator.
     DirectionMismatch = "direction_mismatch", Warning, "The operator points against the indicator's good direction (故障率 ≥ …, 满意度 ≤ …).";
+    /// A target that looks like a percentage cell read as a fraction.
+    PercentAsFraction = "percent_as_fraction", Warning, "A target of at most 1 on an indicator that should be high (满意度 ≥ 0.95): probably a cell formatted as a percentage (95%); check it.";
+    /// A given 一级 category the framework does not know.
+    UnknownCategory = "unknown_category", Warning, "The file gives a 一级指标 that is not one of the framework's categories in the rules.";
     /// A percentage outside 0–100.
     PercentOutOfRange = "percent_out_of_range", Error, "A % target above 100 on a 率/度 indicator, or a negative one.";
     /// Qualitative words under a numeric operator.

@@ -86,6 +86,8 @@ pub struct CategoryRules {
     pub fallback_qualitative: [String; 2],
     /// Infer cost indicators as 一级 成本指标 (the 2021 central-framework variant).
     pub cost_as_level1: bool,
+    /// (一级, 二级) of a cost indicator when `cost_as_level1` is set.
+    pub cost_level1_categories: [String; 2],
     pub rules: Vec<CategoryRule>,
 }
 
@@ -122,6 +124,7 @@ struct RawQualitative {
 pub struct CheckRules {
     pub placeholders: Vec<String>,
     pub max_percent: f64,
+    pub percent_unit: String,
     pub percent_name_endings: Vec<String>,
     pub near_duplicate_min_chars: usize,
     pub direction: DirectionRules,
@@ -132,6 +135,9 @@ pub struct CheckRules {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectionRules {
+    /// Operators that ask for more (≥ >) and for less (≤ <).
+    pub more: Vec<String>,
+    pub less: Vec<String>,
     pub down: Vec<String>,
     pub up: Vec<String>,
 }

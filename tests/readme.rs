@@ -46,3 +46,19 @@ fn quick_start_commands_are_the_ci_ones() {
     assert!(ci.contains("cargo test --locked"));
     assert!(ci.contains("consolidate examples/"));
 }
+
+#[test]
+fn every_finding_code_has_an_example() {
+    let readme = readme();
+    let start = readme
+        .find("### An example of each finding")
+        .expect("examples section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n## ").map_or(section.len(), |e| e + 4)];
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !section.contains(&format!("| `{c}` |")))
+        .collect();
+    assert!(missing.is_empty(), "no example for {missing:?}");
+}

@@ -168,3 +168,34 @@ fn subtotal_rows_and_repeated_headers_are_not_projects() {
     assert!(!codes.contains(&"bad_amount".to_string()), "{codes:?}");
     assert!(!codes.contains(&"sum_mismatch".to_string()), "{codes:?}");
 }
+
+#[test]
+fn given_categories_are_read_in_the_framework_s_words() {
+    let wd = Workdir::new();
+    let table = "序号\t项目名称\t预算金额(万元)\t一级指标\t二级指标\t三级指标\t指标值\n\
+                 1\t甲\t10\t产出\t数量指标\t采购台数\t≥10台\n\
+                 \t\t\t效益\t社会效益指标\t办公效率提升\t明显\n\
+                 \t\t\t满意度\t服务对象满意度指标\t使用人员满意度\t≥90%\n\
+                 \t\t\t其他类\t\t宣传篇数\t≥3篇\n";
+    wd.write("t.txt", table.as_bytes());
+    let report = run(&wd, "t.txt");
+    let indicators = report["departments"][0]["projects"][0]["indicators"]
+        .as_array()
+        .expect("indicators");
+    let level1: Vec<&str> = indicators
+        .iter()
+        .map(|i| i["level1"].as_str().expect("level1"))
+        .collect();
+    assert_eq!(level1, ["产出指标", "效益指标", "满意度指标", "其他类"]);
+    assert!(indicators.iter().all(|i| i["category_source"] == "given"));
+    let codes = codes(&report);
+    assert!(
+        !codes.contains(&"incomplete_framework".to_string()),
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| *c == "unknown_category").count(),
+        1,
+        "{codes:?}"
+    );
+}
