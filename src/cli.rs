@@ -45,6 +45,10 @@ enum Command {
         /// A rules file to use instead of the built-in one (see `jixiao rules`).
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// The language of the summary's headers and labels: zh, or en (from
+        /// templates/headers.toml). Sheet names stay as they are.
+        #[arg(long, default_value = crate::labels::DEFAULT_LANG)]
+        lang: String,
     },
     /// Print the built-in rules file, to start a copy for --rules.
     Rules,
@@ -65,7 +69,15 @@ pub fn main() -> ExitCode {
             jobs,
             quiet,
             rules,
+            lang,
         } => {
+            let labels = match crate::labels::Labels::new(&lang) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("jixiao: --lang: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let rules = match crate::load_rules(rules.as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
@@ -78,6 +90,7 @@ pub fn main() -> ExitCode {
                 output,
                 report,
                 jobs,
+                labels,
             };
             let bar = progress_bar(quiet);
             let progress = |event: Progress| match event {

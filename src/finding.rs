@@ -106,6 +106,8 @@ codes! {
     DeclaredCountMismatch = "declared_count_mismatch", Warning, "The footnote declares a different number of projects than the table names.";
     /// The footnote declares another total.
     DeclaredTotalMismatch = "declared_total_mismatch", Error, "The footnote declares a different total than the sum of the projects' budgets.";
+    /// A text longer than a spreadsheet cell holds.
+    TextTooLong = "text_too_long", Warning, "A text is longer than a spreadsheet cell holds (32,767 characters); the summary shows its beginning, the JSON report has it whole.";
 }
 
 /// One thing noticed about an input, with where it is.

@@ -25,6 +25,7 @@ pub mod discover;
 pub mod extract;
 pub mod finding;
 pub mod grid;
+pub mod labels;
 pub mod layout;
 pub mod model;
 pub mod normalize;
@@ -50,6 +51,8 @@ pub struct ConsolidateOptions {
     pub report: Option<PathBuf>,
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
+    /// The language of the workbook's headers and labels.
+    pub labels: labels::Labels,
 }
 
 impl ConsolidateOptions {
@@ -80,7 +83,11 @@ pub fn consolidate(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, RunError> {
     let summary = build_summary(&options.inputs, rules, options.jobs, progress)?;
-    write::write_workbook(&summary, &options.output)?;
+    write::write_workbook_with(
+        &summary,
+        &options.output,
+        &write::WorkbookOptions::new(&options.labels),
+    )?;
     write::write_report(&summary, &options.report_path())?;
     Ok(summary)
 }
