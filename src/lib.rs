@@ -16,7 +16,9 @@
 //!
 //! [`pipeline`] runs read → check for one file and maps that over all files with rayon; it is
 //! the only parallel part. Domain knowledge (header synonyms, operator and unit spellings,
-//! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`].
+//! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`]; the workbook's
+//! headers and labels in other languages are data in `templates/headers.toml`, loaded by
+//! [`labels`].
 
 pub mod check;
 pub mod cli;

@@ -12,7 +12,8 @@
 //! - links are `HYPERLINK` formulas with their text stored as the cached result: they stream
 //!   like any cell, where worksheet hyperlinks would be held in memory until the end and Excel
 //!   accepts no more than 65,530 of them on a sheet;
-//! - cell notes (held in memory by the writer) are capped per sheet ([`NOTES_PER_SHEET`]);
+//! - cell notes are capped for the whole workbook ([`MAX_NOTES`]): the writer holds each note
+//!   in memory until it saves, about 12 KB apiece at its peak;
 //! - row heights are one height per sheet: a height per row would be held in memory too.
 
 use std::collections::HashMap;
@@ -48,9 +49,11 @@ pub const UNASSIGNED_LABEL: &str = "(未归属)";
 /// Excel's last row is 1,048,576; one is the header.
 pub const MAX_DATA_ROWS: u32 = 1_048_575;
 
-/// Cell notes written per sheet at most. Notes are drawn objects: tens of thousands make a
-/// workbook slow to open, and the 标注 column and the JSON report hold every repair anyway.
-pub const NOTES_PER_SHEET: usize = 10_000;
+/// Cell notes written in the whole workbook at most, a quarter of them on 汇总 and the rest on
+/// 指标. Notes are drawn objects: tens of thousands make a workbook slow to open, and the
+/// writer holds each in memory until it saves (10,000 notes cost 120 MB). The 标注 column and
+/// the JSON report hold every repair anyway; 说明 counts the ones left without a note.
+pub const MAX_NOTES: usize = 4_000;
 
 /// A note longer than this is cut: a note is a pointer to the repair, not the whole record.
 const NOTE_MAX_CHARS: usize = 600;
@@ -193,8 +196,8 @@ pub struct WorkbookOptions<'a> {
     /// Data rows per 指标 sheet before the table continues on 指标(2): Excel's limit, smaller
     /// only to test the split.
     pub rows_per_sheet: u32,
-    /// Cell notes per sheet at most.
-    pub notes_per_sheet: usize,
+    /// Cell notes in the workbook at most.
+    pub max_notes: usize,
 }
 
 impl<'a> WorkbookOptions<'a> {
@@ -202,7 +205,7 @@ impl<'a> WorkbookOptions<'a> {
         WorkbookOptions {
             labels,
             rows_per_sheet: MAX_DATA_ROWS,
-            notes_per_sheet: NOTES_PER_SHEET,
+            max_notes: MAX_NOTES,
         }
     }
 }
@@ -1000,6 +1003,7 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
         &formats,
         options,
     )?;
+    let left = options.max_notes.saturating_sub(notes.written);
     notes += write_indicators(
         &mut workbook,
         summary,
@@ -1007,6 +1011,7 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
         indicator_marks,
         &formats,
         options,
+        left,
     )?;
     write_totals(
         &mut workbook,
@@ -1036,13 +1041,13 @@ fn write_projects(
         &PROJECT_HEADERS,
         f,
         labels,
-        options.notes_per_sheet,
+        options.max_notes / 4,
     )?;
-    let wrapped = [(P_DEPT, 20), (P_NAME, 30), (P_OVERVIEW, 50), (P_GOAL, 50)];
+    let wrapped = [(P_DEPT, 20), (P_NAME, 24), (P_OVERVIEW, 40), (P_GOAL, 40)];
     for (col, width) in wrapped {
         w.wrap_column(col, width);
     }
-    w.limit_column(P_SOURCE, 36);
+    w.limit_column(P_SOURCE, 30);
     w.line_height(sheet_lines(summary.departments.iter().flat_map(|d| {
         d.projects.iter().flat_map(move |p| {
             [&d.name, &p.name, &p.overview, &p.goal]
@@ -1142,20 +1147,21 @@ fn write_indicators(
     mut marks: Marks,
     f: &Formats,
     options: &WorkbookOptions<'_>,
+    mut notes_left: usize,
 ) -> Result<NoteCount, XlsxError> {
     let labels = options.labels;
-    let new_sheet = |workbook: &mut Workbook, part: usize| {
+    let new_sheet = |workbook: &mut Workbook, part: usize, notes: usize| {
         SheetWriter::new(
             workbook,
             &indicator_sheet_name(part),
             &INDICATOR_HEADERS,
             f,
             labels,
-            options.notes_per_sheet,
+            notes,
         )
     };
-    let new_sheet = |workbook: &mut Workbook, part: usize| {
-        let mut w = new_sheet(workbook, part)?;
+    let new_sheet = |workbook: &mut Workbook, part: usize, notes: usize| {
+        let mut w = new_sheet(workbook, part, notes)?;
         w.limit_column(I_DEPT, 34);
         w.limit_column(I_NOTES, 50);
         w.limit_column(I_SOURCE, 40);
@@ -1163,7 +1169,7 @@ fn write_indicators(
     };
     let mut part = 0;
     let mut notes = NoteCount::default();
-    let mut w = new_sheet(workbook, part)?;
+    let mut w = new_sheet(workbook, part, notes_left)?;
     let unassigned_label = labels.t(UNASSIGNED_LABEL);
     let rows = summary.departments.iter().flat_map(|d| {
         d.projects
@@ -1182,9 +1188,11 @@ fn write_indicators(
     for (n, (d, seq, project, i, unassigned)) in rows.enumerate() {
         if w.row == layout.rows_per_sheet {
             // Past Excel's row limit the table continues on 指标(2), 指标(3), …
-            notes += w.finish(workbook)?;
+            let count = w.finish(workbook)?;
+            notes_left -= count.written;
+            notes += count;
             part += 1;
-            w = new_sheet(workbook, part)?;
+            w = new_sheet(workbook, part, notes_left)?;
         }
         w.next_row(marks.take(n));
         write_indicator_row(&mut w, d, seq, project, i, unassigned)?;
@@ -1453,7 +1461,7 @@ fn readme_intro(
         pair("警告", count(totals.findings.warning)),
         pair("提示", count(totals.findings.info)),
         pair("批注", count(notes.written)),
-        pair("超出每表批注上限、只记在标注列的修改", count(notes.skipped)),
+        pair("超出批注上限、只记在标注列的修改", count(notes.skipped)),
         Blank,
         Section(t("工作表")),
         SheetLink(
