@@ -67,6 +67,9 @@ pub struct Summary {
     /// Findings per department, parallel to `departments`.
     #[serde(skip)]
     pub department_findings: Vec<usize>,
+    /// SHA-256 of the rules text used, for the 说明 sheet; set by the caller that loaded them.
+    #[serde(skip)]
+    pub rules_sha256: Option<String>,
 }
 
 /// Builds the summary from outcomes, which may come in any order.
@@ -128,5 +131,6 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules_origin: &str) -> Summar
         totals,
         findings,
         department_findings,
+        rules_sha256: None,
     }
 }

@@ -133,7 +133,9 @@ pub fn build_summary(
             .iter()
             .map(|s| FileOutcome::set_aside(&s.display, s.status, s.code, &s.reason)),
     );
-    Ok(consolidate::consolidate(outcomes, &rules.origin))
+    let mut summary = consolidate::consolidate(outcomes, &rules.origin);
+    summary.rules_sha256 = Some(rules.sha256());
+    Ok(summary)
 }
 
 /// Loads the rules: the file given, or the built-in ones.

@@ -741,9 +741,7 @@ impl<'f> SheetWriter<'f> {
         for (col, header) in headers.iter().enumerate() {
             let header = labels.t(header);
             sheet.write_string_with_format(0, col as u16, header, &formats.header)?;
-            // Headers wrap onto two lines rather than widen a column of short figures.
-            let width = header.width();
-            widths.push(if width > 12 { width.div_ceil(2) } else { width });
+            widths.push(header_width(header));
         }
         sheet.set_row_height(0, LINE_HEIGHT * 2.0 + 4.0)?;
         sheet.set_freeze_panes(1, 0)?;
@@ -922,6 +920,21 @@ impl<'f> SheetWriter<'f> {
             written: self.notes_written,
             skipped: self.notes_skipped,
         })
+    }
+}
+
+/// The width a header asks of its column: long headers wrap onto two lines rather than widen
+/// a column of short figures, but never inside a word.
+fn header_width(header: &str) -> usize {
+    let width = header.width();
+    if width <= 12 {
+        return width;
+    }
+    let longest_word = header.split(' ').map(|w| w.width()).max().unwrap_or(width);
+    if header.contains(' ') {
+        longest_word.max(width.div_ceil(2))
+    } else {
+        width.div_ceil(2)
     }
 }
 
@@ -1317,13 +1330,18 @@ fn write_totals(
         } else {
             round_amount(*value)
         };
-        let formula = Formula::new(format!("=SUM({letter}{first}:{letter}{last})"))
-            .set_result(format_number(value));
         let format = if matches!(col, 2..=4 | 6 | 7) {
             &f.total_amount
         } else {
             &f.total_count
         };
+        if last < first {
+            // No department: a SUM over no rows would be read as C2:C1 and include itself.
+            w.sheet.write_number_with_format(row, col, 0.0, format)?;
+            continue;
+        }
+        let formula = Formula::new(format!("=SUM({letter}{first}:{letter}{last})"))
+            .set_result(format_number(value));
         w.sheet
             .write_formula_with_format(row, col, formula, format)?;
     }
@@ -1442,6 +1460,10 @@ fn readme_intro(
         ),
         pair("规则文件", Value::Text(rules)),
         pair(
+            "规则文件 SHA-256",
+            Value::Text(summary.rules_sha256.clone().unwrap_or_default()),
+        ),
+        pair(
             "生成时间",
             Value::Text(t("不记录:相同的输入总是得到逐字节相同的汇总表")),
         ),
@@ -1449,12 +1471,12 @@ fn readme_intro(
         Section(t("统计")),
         pair("输入文件", count(summary.inputs.len())),
         pair("读取成功", count(totals.files_ok)),
-        pair("跳过", count(totals.files_skipped)),
+        pair("已跳过", count(totals.files_skipped)),
         pair("读取失败", count(totals.files_failed)),
-        pair("部门", count(totals.departments)),
-        pair("项目", count(totals.projects)),
+        pair("部门数", count(totals.departments)),
+        pair("项目数", count(totals.projects)),
         pair("预算金额(万元)", Value::Amount(totals.budget_wan)),
-        pair("指标", count(totals.indicators)),
+        pair("指标数", count(totals.indicators)),
         pair("其中未归属的指标", count(totals.unassigned)),
         pair("合并的重复指标行", count(totals.duplicates_collapsed)),
         pair("错误", count(totals.findings.error)),
@@ -1463,7 +1485,7 @@ fn readme_intro(
         pair("批注", count(notes.written)),
         pair("超出批注上限、只记在标注列的修改", count(notes.skipped)),
         Blank,
-        Section(t("工作表")),
+        Section(t("工作表一览")),
         SheetLink(
             SHEET_PROJECTS.to_string(),
             t("每个项目一行:金额、指标数、问题数、来源单元格;首条指标列链接到它在指标表的第一行"),

@@ -437,8 +437,11 @@ fn the_readme_sheet_says_how_the_summary_was_made() {
     };
     assert_eq!(text(value_of("程序")), "jixiao 0.1.0");
     assert!(text(value_of("规则文件")).contains("内置"));
-    assert_eq!(number(value_of("项目")), 11.0);
-    assert_eq!(number(value_of("指标")), 150.0);
+    let rules = jixiao::load_rules(None).expect("rules");
+    assert_eq!(text(value_of("规则文件 SHA-256")), rules.sha256());
+    assert_eq!(rules.sha256().len(), 64);
+    assert_eq!(number(value_of("项目数")), 11.0);
+    assert_eq!(number(value_of("指标数")), 150.0);
     assert_eq!(
         number(value_of("错误")),
         report["totals"]["findings"]["error"]
@@ -495,6 +498,17 @@ fn findings_about_a_whole_file_link_to_its_input_row() {
     assert_eq!(target, "说明");
     assert_eq!(text(cell(&book, "说明", r, 0)), "in/broken.xlsx");
     assert_eq!(text(cell(&book, "说明", r, 1)), "失败");
+
+    // Nothing readable at all: 合计 is a 总计 of zeros, with no formula summing itself.
+    std::fs::remove_file(wd.path("in/dept.txt")).expect("remove");
+    wd.run_expect(&["consolidate", "in", "-o", "none.xlsx", "-q"], 0);
+    let path = wd.path("none.xlsx");
+    let book = read_workbook(&path);
+    let totals = sheet(&book, "合计");
+    assert_eq!(totals.len(), 2);
+    assert_eq!(text(&totals[1][0]), "总计");
+    assert_eq!(number(&totals[1][2]), 0.0);
+    assert!(formulas(&path)["合计"].is_empty());
 }
 
 #[test]
@@ -708,4 +722,43 @@ fn indicators_continue_on_further_sheets_and_links_follow() {
             "说明 lists {name}"
         );
     }
+}
+
+#[test]
+fn amount_and_operator_findings_land_on_their_own_cells() {
+    let wd = Workdir::new();
+    wd.write(
+        "dept.csv",
+        "序号,项目名称,预算金额(万元),本级支出(万元),转移支付支出(万元),指标名称,运算符,年度目标值,单位\n\
+         1,办公费,12.5,abc,0,满意度,约,90,%\n"
+            .as_bytes(),
+    );
+    wd.run_expect(&["consolidate", "dept.csv", "-o", "s.xlsx", "-q"], 0);
+    let path = wd.path("s.xlsx");
+    let book = read_workbook(&path);
+    let f = formulas(&path);
+    let problems = sheet(&book, "问题");
+    let target = |code: &str| {
+        let row = problems
+            .iter()
+            .position(|r| text(&r[1]) == code)
+            .unwrap_or_else(|| panic!("no {code}")) as u32;
+        link_target(&f["问题"][&(row, 7)]).expect("link")
+    };
+    // 本级支出 "abc" (D2 in the source) is 汇总's 本级支出 of the project, left empty and red.
+    let (sheet_name, r, c, shown) = target("bad_amount");
+    assert_eq!((sheet_name.as_str(), r, c), ("汇总", 1, 4));
+    assert_eq!(shown, "汇总!E2");
+    assert_eq!(
+        fill(&path, &sheet_part(&book, "汇总"), "E2").as_deref(),
+        Some(RED)
+    );
+    // The unknown operator (G2, right of the indicator's name) is the indicator's 运算符.
+    let (sheet_name, r, c, _) = target("unknown_operator");
+    assert_eq!((sheet_name.as_str(), r, c), ("指标", 1, 4));
+    assert_eq!(text(cell(&book, "指标", 1, 4)), "约");
+    assert_eq!(
+        fill(&path, &sheet_part(&book, "指标"), "E2").as_deref(),
+        Some(AMBER)
+    );
 }
