@@ -3,12 +3,13 @@
 //! does the footnote declare what the table holds, and does each indicator make sense (its
 //! unit, its direction, its range, a placeholder left in, a near-duplicate name). The words
 //! and tolerances come from the `[checks]` section of the rules.
+//! It also flags texts too long for a spreadsheet cell, which the summary can only show cut.
 
 use crate::finding::{Code, Finding};
 use crate::model::{Department, Indicator};
 use crate::normalize::QUALITATIVE;
 use crate::rules::Rules;
-use crate::text::round_amount;
+use crate::text::{MAX_CELL_CHARS, cell_len, cut_to, round_amount};
 
 fn wan(v: f64) -> String {
     format!("{v:.2}")
@@ -153,7 +154,72 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
             add(code, &cell, message, project);
         }
     }
+    check_lengths(dept, &mut add);
     findings
+}
+
+/// One `text_too_long` finding per text that a summary cell cannot hold whole.
+fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Option<usize>)) {
+    let mut long = |what: String, text: &str, cell: &str, project: Option<usize>| {
+        let len = cell_len(text);
+        if len > MAX_CELL_CHARS {
+            add(
+                Code::TextTooLong,
+                cell,
+                format!(
+                    "{what}有 {len} 个字符,超过单元格上限 {MAX_CELL_CHARS},汇总表中只显示开头,完整内容见 JSON 报告"
+                ),
+                project,
+            );
+        }
+    };
+    let short = |name: &str| cut_to(name, 30).into_owned();
+    let cell_of = |source: &str| {
+        source
+            .rsplit_once('!')
+            .map(|(_, cell)| cell.to_string())
+            .unwrap_or_default()
+    };
+    long(
+        "部门名称".to_string(),
+        &dept.name,
+        &cell_of(&dept.name_source),
+        None,
+    );
+    for (index, p) in dept.projects.iter().enumerate() {
+        let cell = cell_of(&p.source);
+        let name = short(&p.name);
+        for (what, text) in [
+            ("序号", &p.seq),
+            ("项目名称", &p.name),
+            ("项目概况", &p.overview),
+            ("年度绩效目标", &p.goal),
+        ] {
+            long(format!("项目「{name}」的{what}"), text, &cell, Some(index));
+        }
+    }
+    let indicators = dept
+        .projects
+        .iter()
+        .enumerate()
+        .flat_map(|(index, p)| p.indicators.iter().map(move |i| (Some(index), i)))
+        .chain(dept.unassigned.iter().map(|u| (None, &u.indicator)));
+    for (project, i) in indicators {
+        let cell = i.cells.first().cloned().unwrap_or_default();
+        let name = short(&i.name);
+        let annotation = i.annotation();
+        for (what, text) in [
+            ("指标名称", i.name.as_str()),
+            ("目标值", i.text.as_str()),
+            ("单位", i.unit.as_str()),
+            ("原始运算符", i.raw.op.as_str()),
+            ("原始目标值", i.raw.value.as_str()),
+            ("原始单位", i.raw.unit.as_str()),
+            ("标注", annotation.as_str()),
+        ] {
+            long(format!("指标「{name}」的{what}"), text, &cell, project);
+        }
+    }
 }
 
 /// The checks on one indicator: (code, cell, message) for each problem.

@@ -55,12 +55,18 @@ struct ReadArgs {
 }
 
 impl ReadArgs {
-    fn options(self, output: PathBuf, report: Option<PathBuf>) -> ConsolidateOptions {
+    fn options(
+        self,
+        output: PathBuf,
+        report: Option<PathBuf>,
+        labels: crate::labels::Labels,
+    ) -> ConsolidateOptions {
         ConsolidateOptions {
             inputs: self.inputs,
             output,
             report,
             jobs: self.jobs,
+            labels,
             limits: Limits {
                 max_cells: self.max_cells,
                 max_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
@@ -99,6 +105,10 @@ enum Command {
         /// How per-file lines and the closing summary are logged on stderr.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// The language of the summary's headers and labels: zh, or en (from
+        /// templates/headers.toml). Sheet names stay as they are.
+        #[arg(long, default_value = crate::labels::DEFAULT_LANG)]
+        lang: String,
     },
     /// Read and check the inputs as consolidate does, write nothing, print the findings.
     /// Exit 0 with no error-level finding, 1 with any, 2 when the run cannot be done.
@@ -152,7 +162,7 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let options = read.options(PathBuf::new(), None);
+            let options = read.options(PathBuf::new(), None, crate::labels::Labels::default());
             match crate::build_summary(&options, &rules, &|_| {}) {
                 Ok(summary) => {
                     print_findings(&summary, format);
@@ -171,7 +181,15 @@ pub fn main() -> ExitCode {
             quiet,
             fail_on,
             log_format,
+            lang,
         } => {
+            let labels = match crate::labels::Labels::new(&lang) {
+                Ok(l) => l,
+                Err(e) => {
+                    log_error(log_format, &format!("--lang: {e}"));
+                    return ExitCode::from(2);
+                }
+            };
             let rules = match crate::load_rules(read.rules.as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
@@ -179,7 +197,7 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let options = read.options(output, report);
+            let options = read.options(output, report, labels);
             let bar = progress_bar(quiet || log_format == LogFormat::Json);
             let progress = |event: Progress| match event {
                 Progress::Started { files } => bar.set_length(files as u64),

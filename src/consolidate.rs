@@ -75,6 +75,9 @@ pub struct Summary {
     /// The framework's 一级 categories, in the rules' order, for the 合计 sheet's counts.
     #[serde(skip)]
     pub level1_categories: Vec<String>,
+    /// SHA-256 of the rules text used, for the 说明 sheet; set by the caller that loaded them.
+    #[serde(skip)]
+    pub rules_sha256: Option<String>,
 }
 
 /// Which of two inputs is used when they duplicate each other: the later by modification time,
@@ -285,5 +288,6 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         findings,
         department_findings,
         level1_categories: rules.categories.level1.clone(),
+        rules_sha256: None,
     }
 }

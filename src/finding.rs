@@ -148,6 +148,8 @@ codes! {
     DuplicateFile = "duplicate_file", Warning, "Two inputs have identical content; only the later (by modification time) is summarized, the other is listed but not counted.";
     /// Two files for the same department and year.
     DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted.";
+    /// A text longer than a spreadsheet cell holds.
+    TextTooLong = "text_too_long", Warning, "A text is longer than a spreadsheet cell holds (32,767 characters); the summary shows its beginning, the JSON report has it whole.";
 }
 
 /// One thing noticed about an input, with where it is.

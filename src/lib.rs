@@ -17,7 +17,9 @@
 //!
 //! [`pipeline`] runs read → check for one file and maps that over all files with rayon; it is
 //! the only parallel part. Domain knowledge (header synonyms, operator and unit spellings,
-//! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`].
+//! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`]; the workbook's
+//! headers and labels in other languages are data in `templates/headers.toml`, loaded by
+//! [`labels`].
 
 pub mod check;
 pub mod classify;
@@ -27,6 +29,7 @@ pub mod discover;
 pub mod extract;
 pub mod finding;
 pub mod grid;
+pub mod labels;
 pub mod layout;
 pub mod model;
 pub mod normalize;
@@ -53,6 +56,8 @@ pub struct ConsolidateOptions {
     pub report: Option<PathBuf>,
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
+    /// The language of the workbook's headers and labels.
+    pub labels: labels::Labels,
     /// Caps on what one file may cost to read.
     pub limits: read::Limits,
 }
@@ -82,6 +87,19 @@ pub fn exit_code(summary: &Summary, fail_on: FailOn) -> u8 {
 }
 
 impl ConsolidateOptions {
+    /// Options with the defaults of the command line: report beside the summary, one thread per
+    /// core, Chinese headers, the default limits.
+    pub fn new(inputs: Vec<String>, output: PathBuf) -> ConsolidateOptions {
+        ConsolidateOptions {
+            inputs,
+            output,
+            report: None,
+            jobs: 0,
+            labels: labels::Labels::default(),
+            limits: read::Limits::default(),
+        }
+    }
+
     /// The report's path: as given, or the summary's path with the extension .json.
     pub fn report_path(&self) -> PathBuf {
         self.report
@@ -109,9 +127,13 @@ pub fn consolidate(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, RunError> {
     let summary = build_summary(options, rules, progress)?;
-    // Both outputs are complete before either replaces its target, so a failure leaves the
-    // previous summary and report together.
-    let workbook = write::stage_workbook(&summary, &options.output)?;
+    // Both outputs are complete before either replaces its target, so a failure while writing
+    // leaves the previous summary and report together.
+    let workbook = write::stage_workbook(
+        &summary,
+        &options.output,
+        &write::WorkbookOptions::new(&options.labels),
+    )?;
     let report = write::stage_report(&summary, &options.report_path())?;
     workbook.commit()?;
     report.commit()?;
@@ -159,7 +181,9 @@ pub fn build_summary(
             .iter()
             .map(|s| FileOutcome::set_aside(&s.display, s.status, s.code, &s.reason)),
     );
-    Ok(consolidate::consolidate(outcomes, rules))
+    let mut summary = consolidate::consolidate(outcomes, rules);
+    summary.rules_sha256 = Some(rules.sha256());
+    Ok(summary)
 }
 
 /// Writes the blank input workbook of `jixiao template`, atomically.

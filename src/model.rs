@@ -48,6 +48,13 @@ pub enum CategorySource {
     Inferred,
 }
 
+impl Indicator {
+    /// The repairs in one line, as the 标注 column shows them.
+    pub fn annotation(&self) -> String {
+        self.notes.join(";")
+    }
+}
+
 /// The operator, target and unit exactly as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RawValues {

@@ -276,6 +276,15 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// SHA-256 of the text the rules were loaded from, to say exactly which rules made a run.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(self.source_text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The rules compiled into the binary.
     pub fn builtin() -> Result<Rules, RulesError> {
         Rules::from_toml(DEFAULT_RULES, "built-in")

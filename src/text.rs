@@ -116,6 +116,52 @@ pub fn round_amount(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
+/// The most characters a spreadsheet cell holds. Excel counts UTF-16 code units, so a
+/// character outside the Basic Multilingual Plane counts twice.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// The length of a text as Excel counts it (UTF-16 code units).
+pub fn cell_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// The text cut to what a cell holds: the beginning, ending in "…" when it was cut.
+pub fn cut_for_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    cut_to(s, MAX_CELL_CHARS)
+}
+
+/// The text cut to at most `max` UTF-16 code units, ending in "…" when it was cut.
+pub fn cut_to(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if cell_len(s) <= max {
+        return s.into();
+    }
+    let mut used = 0;
+    let mut end = 0;
+    for (at, c) in s.char_indices() {
+        // Room for the ellipsis, which is one code unit.
+        if used + c.len_utf16() > max.saturating_sub(1) {
+            break;
+        }
+        used += c.len_utf16();
+        end = at + c.len_utf8();
+    }
+    format!("{}…", &s[..end]).into()
+}
+
+/// Parses a cell name such as "H28" into zero-based (row, column).
+pub fn parse_cell(cell: &str) -> Option<(u32, u32)> {
+    let split = cell.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = cell.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let row: u32 = digits.parse().ok()?;
+    let col = letters
+        .bytes()
+        .fold(0u32, |n, b| n * 26 + u32::from(b - b'A') + 1);
+    Some((row.checked_sub(1)?, col - 1))
+}
+
 /// The spreadsheet name of a zero-based column: 0 → A, 25 → Z, 26 → AA.
 pub fn column_name(col: u32) -> String {
     let mut n = col + 1;
@@ -173,6 +219,30 @@ mod tests {
         assert_eq!(column_name(26), "AA");
         assert_eq!(column_name(16383), "XFD");
         assert_eq!(cell_name(160, 3), "D161");
+    }
+
+    #[test]
+    fn parses_cells() {
+        assert_eq!(parse_cell("H28"), Some((27, 7)));
+        assert_eq!(parse_cell("AA1"), Some((0, 26)));
+        assert_eq!(parse_cell("XFD1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(parse_cell("A0"), None);
+        assert_eq!(parse_cell("28"), None);
+        assert_eq!(parse_cell(""), None);
+        assert_eq!(parse_cell("h2"), None);
+    }
+
+    #[test]
+    fn cuts_text_to_what_a_cell_holds() {
+        assert_eq!(cut_to("abc", 3), "abc");
+        assert_eq!(cut_to("abcd", 3), "ab…");
+        // A character outside the BMP counts twice, as Excel counts it.
+        assert_eq!(cell_len("a😀"), 3);
+        assert_eq!(cut_to("a😀b", 3), "a…");
+        let long = "汉".repeat(MAX_CELL_CHARS + 5);
+        let cut = cut_for_cell(&long);
+        assert_eq!(cell_len(&cut), MAX_CELL_CHARS);
+        assert!(cut.ends_with('…'));
     }
 
     #[test]
