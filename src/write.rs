@@ -171,6 +171,8 @@ const T_FINDINGS: u16 = 10;
 const T_UNASSIGNED: u16 = 11;
 const T_FILE: u16 = 12;
 const T_KEY: u16 = 13;
+/// The first of the per-category counts.
+const T_CATEGORIES: u16 = 14;
 
 const F_DEPT: u16 = 2;
 const F_FILE: u16 = 3;
@@ -1306,7 +1308,19 @@ fn write_totals(
     f: &Formats,
     labels: &Labels,
 ) -> Result<(), XlsxError> {
-    let mut w = SheetWriter::new(workbook, SHEET_TOTALS, &TOTAL_HEADERS, f, labels, 0)?;
+    // After the fixed columns, one count per 一级 category of the framework (产出指标数 …).
+    let category_headers: Vec<String> = summary
+        .level1_categories
+        .iter()
+        .map(|c| format!("{c}数"))
+        .collect();
+    let headers: Vec<&str> = TOTAL_HEADERS
+        .iter()
+        .copied()
+        .chain(category_headers.iter().map(String::as_str))
+        .collect();
+    let mut category_totals = vec![0usize; summary.level1_categories.len()];
+    let mut w = SheetWriter::new(workbook, SHEET_TOTALS, &headers, f, labels, 0)?;
     w.limit_column(T_DEPT, 34);
     w.limit_column(T_FILE, 40);
     let mut grand = [0.0f64; 11];
@@ -1365,6 +1379,20 @@ fn write_totals(
         w.count(T_UNASSIGNED, Some(unassigned))?;
         w.text(T_FILE, &format!("[{}]{}", d.file, d.sheet))?;
         w.count(T_KEY, Some((index + 1) as f64))?;
+        let indicators: Vec<&Indicator> = d
+            .projects
+            .iter()
+            .flat_map(|p| &p.indicators)
+            .chain(d.unassigned.iter().map(|u| &u.indicator))
+            .collect();
+        for (k, category) in summary.level1_categories.iter().enumerate() {
+            let n = indicators
+                .iter()
+                .filter(|i| i.level1.as_deref() == Some(category.as_str()))
+                .count();
+            category_totals[k] += n;
+            w.count(T_CATEGORIES + k as u16, Some(n as f64))?;
+        }
 
         let figures = [
             Some(d.projects.len() as f64),
@@ -1415,6 +1443,20 @@ fn write_totals(
             .set_result(format_number(value));
         w.sheet
             .write_formula_with_format(row, col, formula, format)?;
+    }
+
+    for (k, total) in category_totals.iter().enumerate() {
+        let col = T_CATEGORIES + k as u16;
+        if last < first {
+            w.sheet
+                .write_number_with_format(row, col, 0.0, &f.total_count)?;
+            continue;
+        }
+        let letter = column_name(col as u32);
+        let formula = Formula::new(format!("=SUM({letter}{first}:{letter}{last})"))
+            .set_result(total.to_string());
+        w.sheet
+            .write_formula_with_format(row, col, formula, &f.total_count)?;
     }
 
     // 差额 is red wherever it is not zero: the table does not hold what the department declared.

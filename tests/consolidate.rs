@@ -287,6 +287,15 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
     );
     let row = &totals_sheet[1];
     assert_eq!(text(&row[0]), "宁波市人民代表大会常务委员会办公厅");
+    // A count per 一级 category after the fixed columns; together they are every indicator.
+    let header: Vec<String> = totals_sheet[0].iter().map(text).collect();
+    assert_eq!(
+        header[14..],
+        ["产出指标数", "效益指标数", "满意度指标数", "成本指标数"]
+    );
+    let per_category: f64 = row[14..18].iter().map(number).sum();
+    assert_eq!(per_category, 150.0);
+    assert!(number(&row[16]) > 0.0, "satisfaction indicators counted");
     assert_eq!(number(&row[1]), 11.0);
     assert_eq!(number(&row[2]), 1119.5);
     assert_eq!(number(&row[5]), 22.0);
