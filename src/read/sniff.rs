@@ -94,12 +94,18 @@ fn sniff_zip(bytes: &[u8]) -> Sniffed {
 }
 
 /// An OLE compound file: an xls workbook, an encrypted Office file (any extension), or a Word
-/// or PowerPoint file. Told apart by the stream names in its directory (UTF-16LE).
+/// or PowerPoint file. Told apart by the streams of its root storage, not by searching the bytes
+/// (a Word file whose text says "Book" is not a workbook).
 fn sniff_ole(bytes: &[u8]) -> Sniffed {
-    let has_stream = |name: &str| {
-        let needle: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+    let Ok(file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return Sniffed::Unknown;
     };
+    let names: Vec<String> = file
+        .read_root_storage()
+        .filter(|e| e.is_stream())
+        .map(|e| e.name().to_string())
+        .collect();
+    let has_stream = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     if has_stream("EncryptedPackage") {
         Sniffed::Encrypted
     } else if has_stream("Workbook") || has_stream("Book") {
