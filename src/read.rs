@@ -945,4 +945,22 @@ mod tests {
         let grid = read_delimited("合计\t\t\t1,709.50\t1,709.50\n".as_bytes(), "s");
         assert_eq!(grid.text(0, 3), "1,709.50");
     }
+
+    #[test]
+    fn odd_quoting_loses_no_record() {
+        let grid = read_delimited(b"a,\"b\"c,d\n\"x\ny\",\"z\n1,\"2\n", "s");
+        assert_eq!(grid.text(0, 1), "bc");
+        assert_eq!(grid.text(0, 2), "d");
+        assert_eq!(grid.text(1, 0), "x\ny");
+        // An unclosed quote runs to the end of the file, as in Excel: nothing is dropped.
+        assert!(grid.text(1, 1).contains("1,"), "{:?}", grid.rows);
+    }
+
+    #[test]
+    fn text_is_refused_beyond_the_cell_cap_counting_blank_lines() {
+        let text = format!("{}x\n", "\n".repeat(1_000));
+        assert!(read_delimited_within(text.as_bytes(), "s", 1_000).is_err());
+        assert!(read_delimited_within(text.as_bytes(), "s", 1_002).is_ok());
+        assert!(read_delimited_within(b"a,b,c\n", "s", 2).is_err());
+    }
 }

@@ -380,4 +380,93 @@ mod tests {
             "项目名称"
         );
     }
+
+    fn read(page: &str) -> Grid {
+        read_html(page.as_bytes(), "s", usize::MAX).expect("read")
+    }
+
+    #[test]
+    fn a_lone_less_than_sign_is_text() {
+        let grid =
+            read("<table><tr><td><=</td><td><</td><td>< 5</td><td>a<b>c</b></td></tr></table>");
+        assert_eq!(grid.text(0, 0), "<=");
+        assert_eq!(grid.text(0, 1), "<");
+        assert_eq!(grid.text(0, 2), "< 5");
+        assert_eq!(grid.text(0, 3), "ac");
+    }
+
+    #[test]
+    fn a_caption_is_a_row_of_its_own() {
+        let grid = read(
+            "<table><caption>单位:元</caption><tr><td>序号</td></tr></table>\
+             <table><caption>注:未闭合<tr><td>1</td></tr></table>",
+        );
+        assert_eq!(grid.text(0, 0), "单位:元");
+        assert_eq!(grid.text(1, 0), "序号");
+        assert_eq!(grid.text(2, 0), "注:未闭合");
+        assert_eq!(grid.text(3, 0), "1");
+    }
+
+    #[test]
+    fn spans_cover_the_cells_below_and_beside_them() {
+        // B1:B3 and A2:A2..., and a block that overlaps one from above, as broken pages do.
+        let grid = read(
+            "<table><tr><td>a</td><td rowspan=3>b</td><td>c</td></tr>\
+             <tr><td rowspan=2 colspan=3>d</td><td>e</td></tr>\
+             <tr><td>f</td></tr><tr><td>g</td><td>h</td></tr></table>",
+        );
+        assert_eq!(grid.text(0, 2), "c");
+        // Row 2: A is free, B is covered by b; d spans A2:C3 (overlapping b's B3, as a browser
+        // would place it), e follows it.
+        assert_eq!(grid.text(1, 0), "d");
+        assert_eq!(grid.text(1, 3), "e");
+        // Row 3: A..C covered, f goes to D.
+        assert_eq!(grid.text(2, 3), "f");
+        assert_eq!(grid.text(3, 0), "g");
+        assert_eq!(grid.text(3, 1), "h");
+    }
+
+    #[test]
+    fn spans_are_clamped_and_counted() {
+        // A span of a billion is taken as the largest HTML allows, and a row cannot run past
+        // the sheet's last column.
+        let page = "<table><tr><td rowspan=99999999999 colspan=99999999999>x</td></tr></table>";
+        let grid = read(page);
+        let merge = grid.merges.as_ref().expect("merges")[0];
+        assert_eq!(
+            (merge.last_row, merge.last_col),
+            (MAX_ROWSPAN - 1, MAX_COLSPAN - 1)
+        );
+        assert!(read_html(page.as_bytes(), "s", 1_000_000).is_err());
+        let wide = format!(
+            "<table><tr>{}</tr></table>",
+            "<td colspan=1000>x</td>".repeat(17)
+        );
+        let grid = read(&wide);
+        let last = grid
+            .merges
+            .as_ref()
+            .expect("merges")
+            .last()
+            .copied()
+            .expect("merge");
+        assert_eq!(last.last_col, MAX_COLUMNS - 1);
+        let wider = format!(
+            "<table><tr>{}</tr></table>",
+            "<td colspan=1000>x</td>".repeat(18)
+        );
+        assert!(read_html(wider.as_bytes(), "s", usize::MAX).is_err());
+    }
+
+    #[test]
+    fn ampersands_without_references_are_kept() {
+        // Each '&' looks only a few bytes ahead for its ';' (this took minutes when each
+        // searched the rest of the text).
+        let text = "&".repeat(1_000_000);
+        let page = format!("<table><tr><td>{text};&amp;</td></tr></table>");
+        let cell = read(&page).text(0, 0);
+        assert_eq!(cell.len(), 1_000_002);
+        assert!(cell.ends_with("&;&"));
+        assert_eq!(unescape("&lt;&#60;&#x3C;&nbsp&bogus;"), "<<<&nbsp&bogus;");
+    }
 }

@@ -196,4 +196,50 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04 broken"), Sniffed::Unknown);
         assert_eq!(sniff(&[1, 2, 0, 4]), Sniffed::Unknown);
     }
+
+    fn ole(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+        for (name, bytes) in streams {
+            if let Some((storage, _)) = name.rsplit_once('/').filter(|(s, _)| !s.is_empty()) {
+                file.create_storage_all(storage).expect("storage");
+            }
+            let mut stream = file.create_stream(name).expect("stream");
+            stream.write_all(bytes).expect("write");
+        }
+        file.flush().expect("flush");
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn ole_files_are_told_apart_by_their_streams_not_their_text() {
+        // A Word file whose text speaks of a "Workbook" and an "EncryptedPackage".
+        let words: Vec<u8> = "Book Workbook EncryptedPackage"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let doc = ole(&[
+            ("/WordDocument", words.repeat(200)),
+            ("/1Table", vec![0; 64]),
+        ]);
+        assert!(matches!(sniff(&doc), Sniffed::Foreign { en, .. } if en.contains("Word")));
+        let xls = ole(&[("/Book", vec![0; 64])]);
+        assert_eq!(sniff(&xls), Sniffed::Workbook(Format::Xls));
+        let encrypted = ole(&[
+            ("/EncryptionInfo", vec![4; 8]),
+            ("/EncryptedPackage", vec![7; 64]),
+        ]);
+        assert_eq!(sniff(&encrypted), Sniffed::Encrypted);
+        // A workbook embedded in a storage of another document does not make it a workbook.
+        let embedded = ole(&[
+            ("/PowerPoint Document", vec![0; 64]),
+            ("/ObjectPool/_1/Workbook", vec![0; 64]),
+        ]);
+        assert!(
+            matches!(sniff(&embedded), Sniffed::Foreign { en, .. } if en.contains("PowerPoint"))
+        );
+        let mut broken = xls.clone();
+        broken.truncate(600);
+        assert_eq!(sniff(&broken), Sniffed::Unknown);
+    }
 }
