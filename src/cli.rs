@@ -46,7 +46,8 @@ struct ReadArgs {
     /// A rules file to use instead of the built-in one (see `jixiao rules`).
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// The most non-empty cells read from one sheet; a larger sheet is refused.
+    /// The most cells read from one sheet (its rows, and each row's cells up to its last
+    /// non-empty one); a larger sheet is refused.
     #[arg(long, default_value_t = Limits::default().max_cells)]
     max_cells: usize,
     /// The most megabytes a file may hold uncompressed; a larger one is refused.

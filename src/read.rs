@@ -15,7 +15,9 @@
 //! them by cell.
 
 mod html;
+mod ods_scan;
 pub mod sniff;
+mod xls_scan;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -33,7 +35,10 @@ use sniff::Sniffed;
 /// few megabytes of XML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The most non-empty cells read from one sheet.
+    /// The most cells read from one sheet: its rows, and in each row the cells up to its last
+    /// non-empty one (what the sheet costs in memory; an HTML merged block counts all the cells
+    /// it covers). For xls and ods, whose reader builds every sheet whole on opening, the
+    /// workbook is measured first and refused when one of its sheets would exceed this.
     pub max_cells: usize,
     /// The most bytes a file may hold once uncompressed (the file itself for text; the sum of
     /// the archive's entries for xlsx/xlsm/xlsb/ods).
@@ -96,6 +101,14 @@ pub enum ReadError {
     Encrypted,
     #[error("文件过大 (too large): {what} is {size} bytes, above the limit of {limit} bytes")]
     TooLarge { what: String, size: u64, limit: u64 },
+    #[error(
+        "工作表 {sheet} 展开后有 {cells} 个单元格,超过上限 {limit},未读取 (sheet {sheet} would take {cells} cells, above the limit of {limit} cells)"
+    )]
+    TooManyCells {
+        sheet: String,
+        cells: u64,
+        limit: usize,
+    },
     #[error("疑似压缩炸弹,拒绝读取 (refused as a zip bomb): {0}")]
     ZipBomb(String),
     /// The bytes are something jixiao does not read (a PDF, a Word file…) under a workbook's name.
@@ -230,32 +243,33 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
             )));
         }
     };
-    let Some(format) = format else {
-        let content = FileContent {
-            grids: vec![html::read_html(&bytes, &sheet_name)],
-            sha256,
-            changed_since_listing,
-            format_note,
-            ..FileContent::default()
-        };
-        return Ok(content);
-    };
     let mut content = match format {
-        Format::Delimited => FileContent {
-            grids: vec![read_delimited(&bytes, &sheet_name)],
-            ..FileContent::default()
-        },
-        Format::Xlsx => {
+        None => one_sheet(
+            html::read_html(&bytes, &sheet_name, limits.max_cells),
+            &sheet_name,
+            limits,
+        ),
+        Some(Format::Delimited) => one_sheet(
+            read_delimited_within(&bytes, &sheet_name, limits.max_cells),
+            &sheet_name,
+            limits,
+        ),
+        Some(Format::Xlsx) => {
             check_archive(&bytes, limits, "xlsx")?;
             read_xlsx(bytes, limits)?
         }
-        Format::Xls => read_with_ranges::<Xls<_>>(bytes, "xls", true, limits)?,
-        Format::Xlsb => {
-            check_archive(&bytes, limits, "xlsb")?;
-            read_with_ranges::<Xlsb<_>>(bytes, "xlsb", false, limits)?
+        Some(Format::Xls) => {
+            // calamine builds every sheet whole on opening: measure them first.
+            xls_scan::check(&bytes, limits.max_cells)?;
+            read_with_ranges::<Xls<_>>(bytes, "xls", true, limits)?
         }
-        Format::Ods => {
+        Some(Format::Xlsb) => {
+            check_archive(&bytes, limits, "xlsb")?;
+            read_xlsb(bytes, limits)?
+        }
+        Some(Format::Ods) => {
             check_archive(&bytes, limits, "ods")?;
+            ods_scan::check(&bytes, limits)?;
             read_with_ranges::<calamine::Ods<_>>(bytes, "ods", false, limits)?
         }
     };
@@ -263,6 +277,69 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
     content.changed_since_listing = changed_since_listing;
     content.format_note = format_note;
     Ok(content)
+}
+
+/// The content of a one-sheet file (text, an HTML page).
+fn one_sheet(grid: Result<Grid, OverLimit>, sheet: &str, limits: &Limits) -> FileContent {
+    match grid {
+        Ok(grid) => FileContent {
+            grids: vec![grid],
+            ..FileContent::default()
+        },
+        Err(OverLimit) => FileContent {
+            skipped_sheets: vec![too_many_cells(sheet, limits)],
+            ..FileContent::default()
+        },
+    }
+}
+
+/// A sheet that holds more cells than `Limits::max_cells`.
+#[derive(Debug)]
+pub(crate) struct OverLimit;
+
+/// What a sheet costs as it is read, against `Limits::max_cells`: its rows, and in each row
+/// the cells up to its last non-empty one, which is what its grid holds in memory.
+pub(crate) struct Budget {
+    limit: u64,
+    used: u64,
+}
+
+impl Budget {
+    pub(crate) fn new(max_cells: usize) -> Budget {
+        Budget {
+            limit: max_cells as u64,
+            used: 0,
+        }
+    }
+
+    /// Counts `n` more cells.
+    pub(crate) fn charge(&mut self, n: u64) -> Result<(), OverLimit> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.limit {
+            Err(OverLimit)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sets a cell, counting what the grid grows by; over the limit nothing is set.
+    pub(crate) fn set(
+        &mut self,
+        grid: &mut Grid,
+        row: u32,
+        col: u32,
+        value: CellValue,
+    ) -> Result<(), OverLimit> {
+        if value.is_empty() {
+            return Ok(());
+        }
+        let new_rows = (u64::from(row) + 1).saturating_sub(grid.rows.len() as u64);
+        let len = grid.rows.get(row as usize).map_or(0, Vec::len) as u64;
+        let new_cells = (u64::from(col) + 1).saturating_sub(len);
+        self.charge(new_rows + new_cells)?;
+        grid.set(row, col, value);
+        Ok(())
+    }
 }
 
 fn format_name_zh(format: Format) -> &'static str {
@@ -367,6 +444,11 @@ fn detect_delimiter(text: &str) -> u8 {
 
 /// Reads delimited text into a grid; each record sits on the row of the line it starts on.
 pub fn read_delimited(bytes: &[u8], sheet: &str) -> Grid {
+    read_delimited_within(bytes, sheet, usize::MAX).unwrap_or_else(|OverLimit| Grid::new(sheet))
+}
+
+/// [`read_delimited`], refusing text whose grid would hold more than `max_cells` cells.
+fn read_delimited_within(bytes: &[u8], sheet: &str, max_cells: usize) -> Result<Grid, OverLimit> {
     // One line ending, so that counting blank lines below is counting '\n'.
     let text = decode_text(bytes).replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
@@ -375,15 +457,18 @@ pub fn read_delimited(bytes: &[u8], sheet: &str) -> Grid {
         .delimiter(detect_delimiter(&text))
         .from_reader(text.as_bytes());
     let mut grid = Grid::new(sheet);
-    let mut record = csv::StringRecord::new();
+    let mut budget = Budget::new(max_cells);
+    // Byte records: the text is valid UTF-8 already, so no record can fail to decode.
+    let mut record = csv::ByteRecord::new();
     // csv skips blank lines and reports a record's position as the start of the blank lines
     // before it; Excel shows each blank line as an empty row. So the row is the previous
     // record's plus one, plus the blank lines skipped in between (a quoted field spanning
     // lines stays one row, as in Excel).
     let bytes = text.as_bytes();
     let mut next_row: usize = 0;
+    let mut last_error_at = None;
     loop {
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(true) => {
                 let start = record.position().map(|p| p.byte() as usize).unwrap_or(0);
                 let blank_lines = bytes
@@ -395,16 +480,29 @@ pub fn read_delimited(bytes: &[u8], sheet: &str) -> Grid {
                 let row = (next_row + blank_lines) as u32;
                 next_row = row as usize + 1;
                 for (col, field) in record.iter().enumerate() {
-                    grid.set(row, col as u32, text_cell(field.to_string()));
+                    let text = String::from_utf8_lossy(field).into_owned();
+                    budget.set(&mut grid, row, col as u32, text_cell(text))?;
                 }
             }
             Ok(false) => break,
-            // With decoded text and flexible records the only error left is malformed quoting;
-            // what was read before it is kept, and the reader moves on to the next record.
-            Err(_) => continue,
+            // Flexible byte records read from memory cannot fail (csv's errors are I/O, UTF-8
+            // and unequal lengths); should one ever come, a row says so rather than the record
+            // vanishing.
+            Err(e) => {
+                // An error that does not move the reader on would repeat forever.
+                let at = reader.position().byte();
+                if last_error_at == Some(at) {
+                    break;
+                }
+                last_error_at = Some(at);
+                let row = next_row as u32;
+                next_row += 1;
+                let text = format!("#csv: {e}");
+                budget.set(&mut grid, row, 0, CellValue::Error(text))?;
+            }
         }
     }
-    grid
+    Ok(grid)
 }
 
 fn convert_ref(value: &DataRef<'_>) -> CellValue {
@@ -462,7 +560,7 @@ fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> 
             Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
             Err(e) => return Err(xlsx_error(e)),
         };
-        let mut cells = 0usize;
+        let mut budget = Budget::new(limits.max_cells);
         let mut too_large = false;
         while let Some(cell) = reader
             .next_cell_with_formula_metadata()
@@ -477,16 +575,11 @@ fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> 
                     _ => String::new(),
                 });
             }
-            if value.is_empty() {
-                continue;
-            }
-            cells += 1;
-            if cells > limits.max_cells {
+            let (row, col) = cell.pos;
+            if budget.set(&mut grid, row, col, value).is_err() {
                 too_large = true;
                 break;
             }
-            let (row, col) = cell.pos;
-            grid.set(row, col, value);
         }
         if too_large {
             content
@@ -506,9 +599,110 @@ fn too_many_cells(name: &str, limits: &Limits) -> SkippedSheet {
         sheet: name.to_string(),
         code: Code::SheetTooLarge,
         reason: format!(
-            "工作表超过 {max} 个非空单元格,未读取 (sheet has more than {max} non-empty cells)"
+            "工作表超过 {max} 个单元格,未读取 (sheet holds more than {max} cells, counting its rows and each row's cells up to its last non-empty one)"
         ),
     }
+}
+
+/// xlsb sheets are streamed like xlsx ones: calamine's ranges are dense, so one cell at
+/// XFD1048576 would ask for 17 billion cells.
+fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> {
+    let mut workbook =
+        Xlsb::new(Cursor::new(bytes)).map_err(|e| workbook_error("xlsb", e.to_string()))?;
+    let mut content = FileContent::default();
+    for sheet in workbook.sheets_metadata().to_vec() {
+        if sheet.visible != SheetVisible::Visible {
+            content.skipped_sheets.push(hidden(&sheet.name));
+            continue;
+        }
+        let mut grid = Grid::new(sheet.name.clone());
+        let mut budget = Budget::new(limits.max_cells);
+        // calamine indexes records without checking their length: a truncated record panics,
+        // which here means a damaged file, not a bug of ours.
+        let values = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            xlsb_values(&mut workbook, &sheet.name, &mut grid, &mut budget)
+        }))
+        .unwrap_or_else(|_| Err(XlsbRead::Failed("malformed cell record".into())));
+        match values {
+            Ok(()) => {}
+            Err(XlsbRead::NoCells) => continue,
+            Err(XlsbRead::OverLimit) => {
+                content
+                    .skipped_sheets
+                    .push(too_many_cells(&sheet.name, limits));
+                continue;
+            }
+            Err(XlsbRead::Failed(message)) => return Err(workbook_error("xlsb", message)),
+        }
+        // Best effort, as for the other formats: a formula the reader cannot parse leaves the
+        // values read above as they are.
+        let formulas = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            xlsb_formulas(&mut workbook, &sheet.name, &mut grid, &mut budget)
+        }));
+        if let Ok(Err(XlsbRead::OverLimit)) = formulas {
+            content
+                .skipped_sheets
+                .push(too_many_cells(&sheet.name, limits));
+            continue;
+        }
+        content.grids.push(grid);
+    }
+    Ok(content)
+}
+
+enum XlsbRead {
+    /// A chart or dialog sheet: nothing to read, not an error.
+    NoCells,
+    OverLimit,
+    Failed(String),
+}
+
+impl From<calamine::XlsbError> for XlsbRead {
+    fn from(e: calamine::XlsbError) -> Self {
+        match e {
+            calamine::XlsbError::WorksheetNotFound(_) => XlsbRead::NoCells,
+            other => XlsbRead::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<OverLimit> for XlsbRead {
+    fn from(_: OverLimit) -> Self {
+        XlsbRead::OverLimit
+    }
+}
+
+fn xlsb_values(
+    workbook: &mut Xlsb<Cursor<Vec<u8>>>,
+    name: &str,
+    grid: &mut Grid,
+    budget: &mut Budget,
+) -> Result<(), XlsbRead> {
+    let mut reader = workbook.worksheet_cells_reader(name)?;
+    while let Some(cell) = reader.next_cell()? {
+        let (row, col) = cell.get_position();
+        budget.set(grid, row, col, convert_ref(cell.get_value()))?;
+    }
+    Ok(())
+}
+
+/// A formula cell whose result calamine's xlsb reader does not give (it skips error results)
+/// is marked as a formula without a value, so that later stages report it by cell.
+fn xlsb_formulas(
+    workbook: &mut Xlsb<Cursor<Vec<u8>>>,
+    name: &str,
+    grid: &mut Grid,
+    budget: &mut Budget,
+) -> Result<(), XlsbRead> {
+    let mut reader = workbook.worksheet_cells_reader(name)?;
+    while let Some(cell) = reader.next_formula()? {
+        let (row, col) = cell.get_position();
+        let formula = cell.get_value();
+        if !formula.is_empty() {
+            mark_formula(grid, budget, row, col, formula.clone())?;
+        }
+    }
+    Ok(())
 }
 
 fn hidden(name: &str) -> SkippedSheet {
@@ -578,21 +772,6 @@ impl RangeWorkbook for Xls<Cursor<Vec<u8>>> {
     }
 }
 
-impl RangeWorkbook for Xlsb<Cursor<Vec<u8>>> {
-    fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
-        Xlsb::new(Cursor::new(bytes)).map_err(|e| workbook_error("xlsb", e.to_string()))
-    }
-    fn sheets(&self) -> Vec<calamine::Sheet> {
-        self.sheets_metadata().to_vec()
-    }
-    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
-        self.worksheet_range(name).map_err(|e| e.to_string())
-    }
-    fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>> {
-        self.worksheet_formula(name).ok()
-    }
-}
-
 impl RangeWorkbook for calamine::Ods<Cursor<Vec<u8>>> {
     fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
         calamine::Ods::new(Cursor::new(bytes)).map_err(|e| workbook_error("ods", e.to_string()))
@@ -625,16 +804,18 @@ fn read_with_ranges<W: RangeWorkbook>(
             Ok(range) => range,
             Err(message) => return Err(workbook_error(format, message)),
         };
-        if range.used_cells().count() > limits.max_cells {
+        let mut grid = Grid::new(sheet.name.clone());
+        let mut budget = Budget::new(limits.max_cells);
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let over = range.used_cells().any(|(row, col, value)| {
+            let (r, c) = (r0.saturating_add(row as u32), c0.saturating_add(col as u32));
+            budget.set(&mut grid, r, c, convert(value)).is_err()
+        });
+        if over {
             content
                 .skipped_sheets
                 .push(too_many_cells(&sheet.name, limits));
             continue;
-        }
-        let mut grid = Grid::new(sheet.name.clone());
-        for (row, col, value) in range.used_cells() {
-            let (r0, c0) = range.start().unwrap_or((0, 0));
-            grid.set(r0 + row as u32, c0 + col as u32, convert(value));
         }
         // A formula cell whose result the reader cannot give (none stored, or an error result
         // that xlsb's reader skips) is marked, and an ods error result ("#REF!", "Err:502" as
@@ -648,19 +829,16 @@ fn read_with_ranges<W: RangeWorkbook>(
         .flatten();
         if let Some(formulas) = formulas {
             let (f0, g0) = formulas.start().unwrap_or((0, 0));
-            for (row, col, formula) in formulas.used_cells() {
-                if formula.is_empty() {
-                    continue;
-                }
-                let (r, c) = (f0 + row as u32, g0 + col as u32);
-                match grid.get(r, c) {
-                    CellValue::Empty => grid.set(r, c, CellValue::Formula(formula.clone())),
-                    CellValue::Text(t) if is_error_text(t) => {
-                        let e = crate::text::clean(t).to_string();
-                        grid.set(r, c, CellValue::Error(e));
-                    }
-                    _ => {}
-                }
+            let over = formulas.used_cells().any(|(row, col, formula)| {
+                let (r, c) = (f0.saturating_add(row as u32), g0.saturating_add(col as u32));
+                !formula.is_empty()
+                    && mark_formula(&mut grid, &mut budget, r, c, formula.clone()).is_err()
+            });
+            if over {
+                content
+                    .skipped_sheets
+                    .push(too_many_cells(&sheet.name, limits));
+                continue;
             }
         }
         if has_merges {
@@ -669,6 +847,26 @@ fn read_with_ranges<W: RangeWorkbook>(
         content.grids.push(grid);
     }
     Ok(content)
+}
+
+/// A formula cell whose result the reader could not give is marked as a formula without a
+/// value; an error result read as text ("#REF!", "Err:502") becomes an error.
+fn mark_formula(
+    grid: &mut Grid,
+    budget: &mut Budget,
+    row: u32,
+    col: u32,
+    formula: String,
+) -> Result<(), OverLimit> {
+    match grid.get(row, col) {
+        CellValue::Empty => budget.set(grid, row, col, CellValue::Formula(formula)),
+        CellValue::Text(t) if is_error_text(t) => {
+            let e = crate::text::clean(t).to_string();
+            grid.set(row, col, CellValue::Error(e));
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -746,5 +944,23 @@ mod tests {
     fn tab_beats_thousands_commas() {
         let grid = read_delimited("合计\t\t\t1,709.50\t1,709.50\n".as_bytes(), "s");
         assert_eq!(grid.text(0, 3), "1,709.50");
+    }
+
+    #[test]
+    fn odd_quoting_loses_no_record() {
+        let grid = read_delimited(b"a,\"b\"c,d\n\"x\ny\",\"z\n1,\"2\n", "s");
+        assert_eq!(grid.text(0, 1), "bc");
+        assert_eq!(grid.text(0, 2), "d");
+        assert_eq!(grid.text(1, 0), "x\ny");
+        // An unclosed quote runs to the end of the file, as in Excel: nothing is dropped.
+        assert!(grid.text(1, 1).contains("1,"), "{:?}", grid.rows);
+    }
+
+    #[test]
+    fn text_is_refused_beyond_the_cell_cap_counting_blank_lines() {
+        let text = format!("{}x\n", "\n".repeat(1_000));
+        assert!(read_delimited_within(text.as_bytes(), "s", 1_000).is_err());
+        assert!(read_delimited_within(text.as_bytes(), "s", 1_002).is_ok());
+        assert!(read_delimited_within(b"a,b,c\n", "s", 2).is_err());
     }
 }

@@ -328,3 +328,157 @@ fn json_logs_are_one_object_per_line() {
     assert_eq!(lines[1]["exit_code"], 1);
     assert_eq!(lines[1]["totals"]["projects"], 11);
 }
+
+/// The seed's first project as rows of text, for the hostile workbooks below to carry.
+fn small_table() -> Vec<Vec<String>> {
+    rows(
+        "序号\t项目名称\t预算金额(万元)\t指标名称\t运算符\t年度目标值\t单位\n1\t办公设备购置\t12.5\t采购台数\t≥\t10\t台",
+    )
+}
+
+#[test]
+fn workbooks_that_would_expand_beyond_the_cell_cap_are_refused_and_the_run_goes_on() {
+    let wd = Workdir::new();
+    wd.write("in/good.txt", seed_text().as_bytes());
+    // xls: two cells, A1 and IV65536; calamine would build the 16.7-million-cell box between.
+    let far = FxSheet::from_rows("大表", &small_table()).set(65_535, 255, FxCell::Text("x".into()));
+    wd.write("in/far.xls", &xls_workbook(&[far]));
+    // ods: one value repeated over 16,384 columns of 1,000 repeated rows, in 1 KB of XML.
+    wd.write(
+        "in/repeat.ods",
+        &ods_from_body(
+            r#"<table:table table:name="重复"><table:table-row table:number-rows-repeated="1000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"/></table:table-row></table:table>"#,
+        ),
+    );
+    // ods: a run of a billion spaces in one cell.
+    wd.write(
+        "in/spaces.ods",
+        &ods_from_body(
+            r#"<table:table table:name="空格"><table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row></table:table>"#,
+        ),
+    );
+    wd.run_expect(&["consolidate", "in", "-o", "s.xlsx", "-q"], 1);
+    let report = wd.report("s.json");
+    let status = statuses(&report);
+    for (path, sheet, what) in [
+        ("in/far.xls", "大表", "16777216 cells"),
+        ("in/repeat.ods", "重复", "16384000 cells"),
+        ("in/spaces.ods", "空格", "too large"),
+    ] {
+        let (s, reason) = &status[path];
+        assert_eq!(s, "failed", "{path}: {reason}");
+        assert!(
+            reason.contains(sheet) && reason.contains(what),
+            "{path}: {reason}"
+        );
+    }
+    assert_eq!(status["in/good.txt"].0, "ok");
+    assert_eq!(report["totals"]["projects"], 11);
+}
+
+#[test]
+fn an_xlsb_with_a_cell_at_the_last_cell_of_the_sheet_is_streamed() {
+    let wd = Workdir::new();
+    // calamine's dense range would ask for 17 billion cells and abort the process.
+    let sheet = FxSheet::from_rows("Sheet1", &small_table()).set(
+        1_048_575,
+        16_383,
+        FxCell::Text("x".into()),
+    );
+    wd.write("stray.xlsb", &xlsb_workbook(&[sheet]));
+    wd.run_expect(&["consolidate", "stray.xlsb", "-o", "s.xlsx", "-q"], 0);
+    let report = wd.report("s.json");
+    assert_eq!(report["totals"]["projects"], 1);
+    assert_eq!(report["departments"][0]["projects"][0]["budget_wan"], 12.5);
+
+    // Under a small cap the same sheet is refused by name, with a reason.
+    wd.run_expect(
+        &[
+            "consolidate",
+            "stray.xlsb",
+            "-o",
+            "s.xlsx",
+            "-q",
+            "--max-cells",
+            "100000",
+        ],
+        1,
+    );
+    let report = wd.report("s.json");
+    let finding = &report["findings"][0];
+    assert_eq!(
+        (finding["code"].as_str(), finding["sheet"].as_str()),
+        (Some("sheet_too_large"), Some("Sheet1"))
+    );
+}
+
+#[test]
+fn text_and_html_sheets_count_against_the_cell_cap() {
+    let wd = Workdir::new();
+    wd.write("in/dept.txt", seed_text().as_bytes());
+    let table: String = text_grid(&seed_text())
+        .iter()
+        .map(|r| format!("<tr><td>{}</td></tr>", r.join("</td><td>")))
+        .collect();
+    wd.write(
+        "in/page.xls",
+        format!("<html><table>{table}</table></html>").as_bytes(),
+    );
+    // Ten cells merged a thousand by a thousand: a 300-byte page asking for ten million cells.
+    let spans = "<td rowspan=1000 colspan=1000>x</td>".repeat(10);
+    wd.write(
+        "in/spans.html.xls",
+        format!("<html><table><tr>{spans}</tr></table></html>").as_bytes(),
+    );
+    wd.run_expect(
+        &[
+            "consolidate",
+            "in",
+            "-o",
+            "s.xlsx",
+            "-q",
+            "--max-cells",
+            "200",
+        ],
+        1,
+    );
+    let report = wd.report("s.json");
+    let status = statuses(&report);
+    for path in ["in/dept.txt", "in/page.xls", "in/spans.html.xls"] {
+        assert_eq!(status[path].0, "failed", "{path}: {:?}", status[path]);
+        assert!(status[path].1.contains("cells"), "{:?}", status[path]);
+    }
+    let too_large = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "sheet_too_large")
+        .count();
+    assert_eq!(too_large, 3);
+    // At the default cap the real tables are read and the span bomb is still refused.
+    wd.run_expect(&["consolidate", "in", "-o", "s.xlsx", "-q"], 1);
+    let status = statuses(&wd.report("s.json"));
+    assert_eq!(status["in/dept.txt"].0, "ok");
+    assert_eq!(status["in/page.xls"].0, "ok");
+    assert_eq!(status["in/spans.html.xls"].0, "failed");
+}
+
+#[test]
+fn damaged_xls_files_fail_with_a_reason() {
+    let wd = Workdir::new();
+    let good = xls_workbook(&[FxSheet::from_rows("Sheet1", &small_table())]);
+    wd.write("in/good.xls", &good);
+    wd.write("in/half.xls", &good[..good.len() / 2]);
+    let mut garbage = good.clone();
+    for b in garbage.iter_mut().skip(512).step_by(7) {
+        *b ^= 0x5A;
+    }
+    wd.write("in/garbage.xls", &garbage);
+    let out = wd.run(&["consolidate", "in", "-o", "s.xlsx", "-q"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    let status = statuses(&wd.report("s.json"));
+    assert_eq!(status["in/good.xls"].0, "ok");
+    assert_eq!(status["in/half.xls"].0, "failed");
+    assert!(status["in/half.xls"].1.contains("xls"), "{:?}", status);
+    assert_ne!(status["in/garbage.xls"].1, "", "{status:?}");
+}

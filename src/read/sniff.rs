@@ -94,12 +94,18 @@ fn sniff_zip(bytes: &[u8]) -> Sniffed {
 }
 
 /// An OLE compound file: an xls workbook, an encrypted Office file (any extension), or a Word
-/// or PowerPoint file. Told apart by the stream names in its directory (UTF-16LE).
+/// or PowerPoint file. Told apart by the streams of its root storage, not by searching the bytes
+/// (a Word file whose text says "Book" is not a workbook).
 fn sniff_ole(bytes: &[u8]) -> Sniffed {
-    let has_stream = |name: &str| {
-        let needle: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+    let Ok(file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return Sniffed::Unknown;
     };
+    let names: Vec<String> = file
+        .read_root_storage()
+        .filter(|e| e.is_stream())
+        .map(|e| e.name().to_string())
+        .collect();
+    let has_stream = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     if has_stream("EncryptedPackage") {
         Sniffed::Encrypted
     } else if has_stream("Workbook") || has_stream("Book") {
@@ -189,5 +195,51 @@ mod tests {
         );
         assert_eq!(sniff(b"PK\x03\x04 broken"), Sniffed::Unknown);
         assert_eq!(sniff(&[1, 2, 0, 4]), Sniffed::Unknown);
+    }
+
+    fn ole(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+        for (name, bytes) in streams {
+            if let Some((storage, _)) = name.rsplit_once('/').filter(|(s, _)| !s.is_empty()) {
+                file.create_storage_all(storage).expect("storage");
+            }
+            let mut stream = file.create_stream(name).expect("stream");
+            stream.write_all(bytes).expect("write");
+        }
+        file.flush().expect("flush");
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn ole_files_are_told_apart_by_their_streams_not_their_text() {
+        // A Word file whose text speaks of a "Workbook" and an "EncryptedPackage".
+        let words: Vec<u8> = "Book Workbook EncryptedPackage"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let doc = ole(&[
+            ("/WordDocument", words.repeat(200)),
+            ("/1Table", vec![0; 64]),
+        ]);
+        assert!(matches!(sniff(&doc), Sniffed::Foreign { en, .. } if en.contains("Word")));
+        let xls = ole(&[("/Book", vec![0; 64])]);
+        assert_eq!(sniff(&xls), Sniffed::Workbook(Format::Xls));
+        let encrypted = ole(&[
+            ("/EncryptionInfo", vec![4; 8]),
+            ("/EncryptedPackage", vec![7; 64]),
+        ]);
+        assert_eq!(sniff(&encrypted), Sniffed::Encrypted);
+        // A workbook embedded in a storage of another document does not make it a workbook.
+        let embedded = ole(&[
+            ("/PowerPoint Document", vec![0; 64]),
+            ("/ObjectPool/_1/Workbook", vec![0; 64]),
+        ]);
+        assert!(
+            matches!(sniff(&embedded), Sniffed::Foreign { en, .. } if en.contains("PowerPoint"))
+        );
+        let mut broken = xls.clone();
+        broken.truncate(600);
+        assert_eq!(sniff(&broken), Sniffed::Unknown);
     }
 }

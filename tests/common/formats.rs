@@ -441,6 +441,12 @@ pub fn ods_workbook(sheets: &[FxSheet]) -> Vec<u8> {
         }
         body.push_str("</table:table>");
     }
+    ods_from_body(&body)
+}
+
+/// An .ods workbook whose spreadsheet body (its `<table:table>` elements) is given as XML, for
+/// tables the writer above does not write (repeated rows and columns).
+pub fn ods_from_body(body: &str) -> Vec<u8> {
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version="1.2"><office:automatic-styles><style:style style:name="ta1" style:family="table"><style:table-properties table:display="true"/></style:style><style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style></office:automatic-styles><office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"#
     );
