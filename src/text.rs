@@ -132,7 +132,8 @@ pub fn cut_for_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// The text cut to at most `max` UTF-16 code units, ending in "…" when it was cut.
 pub fn cut_to(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if cell_len(s) <= max {
+    // A char never takes more UTF-16 units than UTF-8 bytes: short text needs no counting.
+    if s.len() <= max || cell_len(s) <= max {
         return s.into();
     }
     let mut used = 0;

@@ -788,6 +788,10 @@ struct SheetWriter<'f> {
     notes_written: usize,
     notes_skipped: usize,
     last_col: u16,
+    /// Each column's format as a column default: a cell of that kind with no finding is written
+    /// without a format and takes the column's. rust_xlsxwriter hashes and compares the whole
+    /// Format on every formatted write, which cost an eighth of a large run.
+    column_kinds: Vec<Kind>,
 }
 
 impl<'f> SheetWriter<'f> {
@@ -810,6 +814,9 @@ impl<'f> SheetWriter<'f> {
         sheet.set_row_height(0, LINE_HEIGHT * 2.0 + 4.0)?;
         sheet.set_freeze_panes(1, 0)?;
         sheet.set_default_note_author("jixiao");
+        for col in 0..headers.len() {
+            sheet.set_column_format(col as u16, formats.cell(Kind::Text, None))?;
+        }
         Ok(SheetWriter {
             sheet,
             formats,
@@ -823,12 +830,37 @@ impl<'f> SheetWriter<'f> {
             notes_written: 0,
             notes_skipped: 0,
             last_col: headers.len().saturating_sub(1) as u16,
+            column_kinds: vec![Kind::Text; headers.len()],
         })
     }
 
+    /// Gives `col` the format of `kind` as its default; call before the first data row.
+    fn column_kind(&mut self, col: u16, kind: Kind) -> Result<(), XlsxError> {
+        if let Some(k) = self.column_kinds.get_mut(col as usize) {
+            *k = kind;
+            self.sheet
+                .set_column_format(col, self.formats.cell(kind, None))?;
+        }
+        Ok(())
+    }
+
+    /// Does a cell of `kind` in `col`, without a finding, look exactly as the column's default?
+    fn plain(&self, col: u16, kind: Kind, severity: Option<Severity>) -> bool {
+        let same = |k: Kind| match k {
+            Kind::Count => Kind::Text,
+            k => k,
+        };
+        severity.is_none()
+            && self
+                .column_kinds
+                .get(col as usize)
+                .is_some_and(|&k| same(k) == same(kind))
+    }
+
     /// Makes `col` a wrapped column `width` wide.
-    fn wrap_column(&mut self, col: u16, width: usize) {
+    fn wrap_column(&mut self, col: u16, width: usize) -> Result<(), XlsxError> {
         self.wrapped.push((col, width));
+        self.column_kind(col, Kind::Wrap)
     }
 
     /// Lets `col` grow to `width` at most.
@@ -886,9 +918,14 @@ impl<'f> SheetWriter<'f> {
             Kind::Text
         };
         self.note_width(col, text.width());
-        let format = self.formats.cell(kind, self.severity(col));
-        self.sheet
-            .write_string_with_format(self.row, col, text.as_ref(), format)?;
+        let severity = self.severity(col);
+        if self.plain(col, kind, severity) {
+            self.sheet.write_string(self.row, col, text.as_ref())?;
+        } else {
+            let format = self.formats.cell(kind, severity);
+            self.sheet
+                .write_string_with_format(self.row, col, text.as_ref(), format)?;
+        }
         Ok(())
     }
 
@@ -896,10 +933,7 @@ impl<'f> SheetWriter<'f> {
         match value {
             Some(v) => {
                 self.note_width(col, format!("{v:.2}").len() + 3);
-                let format = self.formats.cell(Kind::Amount, self.severity(col));
-                self.sheet
-                    .write_number_with_format(self.row, col, v, format)?;
-                Ok(())
+                self.number(col, v, Kind::Amount)
             }
             None => self.blank_if_marked(col),
         }
@@ -909,13 +943,22 @@ impl<'f> SheetWriter<'f> {
         match value {
             Some(v) => {
                 self.note_width(col, format_number(v).len());
-                let format = self.formats.cell(Kind::Count, self.severity(col));
-                self.sheet
-                    .write_number_with_format(self.row, col, v, format)?;
-                Ok(())
+                self.number(col, v, Kind::Count)
             }
             None => self.blank_if_marked(col),
         }
+    }
+
+    fn number(&mut self, col: u16, v: f64, kind: Kind) -> Result<(), XlsxError> {
+        let severity = self.severity(col);
+        if self.plain(col, kind, severity) {
+            self.sheet.write_number(self.row, col, v)?;
+        } else {
+            let format = self.formats.cell(kind, severity);
+            self.sheet
+                .write_number_with_format(self.row, col, v, format)?;
+        }
+        Ok(())
     }
 
     /// A formula with its computed value stored as the cached result.
@@ -1063,6 +1106,9 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
             .set_title(labels.t("项目绩效目标汇总"))
             .set_creation_datetime(&created),
     );
+    // Deflate at level 3 rather than 6: a summary a sixth larger, compressed in half the time
+    // (at 2,000 files, compressing at level 6 took a sixth of the run).
+    workbook.set_zip_compression_level(3);
     let formats = Formats::new();
     // The input list of 说明 starts right after its intro, whose length does not depend on
     // the figures it shows.
@@ -1122,7 +1168,10 @@ fn write_projects(
     )?;
     let wrapped = [(P_DEPT, 20), (P_NAME, 24), (P_OVERVIEW, 40), (P_GOAL, 40)];
     for (col, width) in wrapped {
-        w.wrap_column(col, width);
+        w.wrap_column(col, width)?;
+    }
+    for col in [P_BUDGET, P_OWN, P_TRANSFER] {
+        w.column_kind(col, Kind::Amount)?;
     }
     w.limit_column(P_SOURCE, 30);
     w.line_height(sheet_lines(summary.departments.iter().flat_map(|d| {
@@ -1323,6 +1372,7 @@ fn write_totals(
     let mut w = SheetWriter::new(workbook, SHEET_TOTALS, &headers, f, labels, 0)?;
     w.limit_column(T_DEPT, 34);
     w.limit_column(T_FILE, 40);
+    w.column_kind(T_DECLARED_AMOUNT, Kind::Amount)?;
     let mut grand = [0.0f64; 11];
     let key = projects_range(P_KEY, layout.projects);
     for (index, d) in summary.departments.iter().enumerate() {
@@ -1483,7 +1533,7 @@ fn write_findings(
 ) -> Result<(), XlsxError> {
     let mut w = SheetWriter::new(workbook, SHEET_FINDINGS, &FINDING_HEADERS, f, labels, 0)?;
     let width = 60;
-    w.wrap_column(F_MESSAGE, width);
+    w.wrap_column(F_MESSAGE, width)?;
     w.limit_column(F_DEPT, 34);
     w.limit_column(F_FILE, 36);
     w.line_height(sheet_lines(

@@ -120,6 +120,64 @@ fn fill(path: &Path, sheet_part: &str, cell: &str) -> Option<String> {
         .map(|c| c[1].to_string())
 }
 
+/// The `<xf …>` element that styles a cell, and the number format code it names, if any.
+fn style(path: &Path, sheet_part: &str, cell: &str) -> (String, Option<String>) {
+    let sheet = part(path, sheet_part);
+    let styles = part(path, "xl/styles.xml");
+    let index: usize = Regex::new(&format!(r#"<c r="{cell}" s="(\d+)""#))
+        .expect("re")
+        .captures(&sheet)
+        .map_or(0, |c| c[1].parse().expect("style index"));
+    let xfs = styles
+        .split("<cellXfs")
+        .nth(1)
+        .and_then(|x| x.split("</cellXfs>").next())
+        .expect("cellXfs");
+    let xf = Regex::new(r"<xf [^>]*>(?:<alignment[^>]*>)?")
+        .expect("re")
+        .find_iter(xfs)
+        .nth(index)
+        .expect("xf")
+        .as_str()
+        .to_string();
+    let id = Regex::new(r#"numFmtId="(\d+)""#)
+        .expect("re")
+        .captures(&xf)
+        .map(|c| c[1].to_string());
+    let code = id.and_then(|id| {
+        Regex::new(&format!(r#"<numFmt numFmtId="{id}" formatCode="([^"]*)""#))
+            .expect("re")
+            .captures(&styles)
+            .map(|c| c[1].to_string())
+    });
+    (xf, code)
+}
+
+#[test]
+fn cells_without_findings_keep_their_column_formats() {
+    let wd = Workdir::new();
+    let (path, _) = run_seed(&wd, &[]);
+    let book = read_workbook(&path);
+    let part_name = sheet_part(&book, "汇总");
+    let projects = sheet(&book, "汇总");
+    // A project whose amounts no finding marks: its figures still show two decimals.
+    let row = projects
+        .iter()
+        .position(|r| text(&r[2]) == "老干部活动中心维护费")
+        .expect("project") as u32
+        + 1;
+    for col in ["D", "E", "F"] {
+        let (xf, code) = style(&path, &part_name, &format!("{col}{row}"));
+        assert_eq!(code.as_deref(), Some("#,##0.00"), "{col}{row}: {xf}");
+        assert!(xf.contains(r#"vertical="top""#), "{col}{row}: {xf}");
+    }
+    // 项目概况 wraps; 序号 does not, and both sit at the top of the row.
+    let (xf, _) = style(&path, &part_name, &format!("J{row}"));
+    assert!(xf.contains(r#"wrapText="1""#), "{xf}");
+    let (xf, _) = style(&path, &part_name, &format!("B{row}"));
+    assert!(xf.contains(r#"vertical="top""#) && !xf.contains("wrapText"), "{xf}");
+}
+
 const RED: &str = "FFC7CE";
 const AMBER: &str = "FFEB9C";
 
