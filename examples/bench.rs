@@ -275,31 +275,36 @@ struct Shape {
     findings: usize,
 }
 
-/// The bare write: as many rows × columns as our summary, text from the corpus, no formats,
-/// no widths, no formulas.
+/// The bare write: as many rows × columns as each sheet of our summary (a header row, then one
+/// row per project, indicator, department and finding, over the same columns), text and numbers
+/// from the corpus, no formats, widths, notes, links or formulas.
 fn write_floor(
     out: &Path,
     constant: bool,
     shape: &Shape,
     data: &[corpus::GenDepartment],
 ) -> Result<(), Error> {
+    use jixiao::write::{FINDING_HEADERS, INDICATOR_HEADERS, PROJECT_HEADERS, TOTAL_HEADERS};
     use rust_xlsxwriter::{Workbook, Worksheet};
     let mut workbook = Workbook::new();
-    let new_sheet = |workbook: &mut Workbook, name: &str| -> Result<Worksheet, Error> {
+    let new_sheet = |workbook: &mut Workbook, name: &str, headers: &[&str]| {
         let mut sheet = if constant {
             workbook.new_worksheet_with_constant_memory()?
         } else {
             Worksheet::new()
         };
         sheet.set_name(name)?;
-        Ok(sheet)
+        for (col, h) in headers.iter().enumerate() {
+            sheet.write_string(0, col as u16, *h)?;
+        }
+        Ok::<_, Error>(sheet)
     };
     // An endless stream of corpus departments to take text from.
     let departments = data.iter().cycle();
 
-    let mut sheet = new_sheet(&mut workbook, "汇总")?;
+    let mut sheet = new_sheet(&mut workbook, "汇总", &PROJECT_HEADERS)?;
     let mut row = 0u32;
-    'projects: for d in departments.clone() {
+    'projects: for (k, d) in departments.clone().enumerate() {
         for (i, p) in d.projects.iter().enumerate() {
             if row as usize >= shape.projects {
                 break 'projects;
@@ -308,24 +313,22 @@ fn write_floor(
             sheet.write_string(row, 0, &d.name)?;
             sheet.write_string(row, 1, (i + 1).to_string())?;
             sheet.write_string(row, 2, &p.name)?;
-            for k in 0..3 {
-                sheet.write_number(row, 3 + k as u16, p.amounts[k])?;
+            for (c, v) in p.amounts.iter().enumerate() {
+                sheet.write_number(row, 3 + c as u16, *v)?;
             }
             sheet.write_number(row, 6, p.indicators.len() as f64)?;
             sheet.write_number(row, 7, 0.0)?;
-            sheet.write_string(
-                row,
-                8,
-                format!("[{}]{}!B{}", d.file_name, corpus::SHEET, row),
-            )?;
+            sheet.write_string(row, 8, format!("[{}]{}!B{row}", d.file_name, corpus::SHEET))?;
             sheet.write_string(row, 9, &p.overview)?;
             sheet.write_string(row, 10, &p.goal)?;
+            sheet.write_string(row, 11, format!("指标!D{row}"))?;
+            sheet.write_number(row, 12, (k + 1) as f64)?;
         }
     }
     workbook.push_worksheet(sheet);
 
     let mut part = 1;
-    let mut sheet = new_sheet(&mut workbook, "指标")?;
+    let mut sheet = new_sheet(&mut workbook, "指标", &INDICATOR_HEADERS)?;
     let mut row = 0u32;
     let mut written = 0usize;
     'indicators: for d in departments.clone() {
@@ -337,7 +340,7 @@ fn write_floor(
                 if row == 1_048_575 {
                     workbook.push_worksheet(sheet);
                     part += 1;
-                    sheet = new_sheet(&mut workbook, &format!("指标({part})"))?;
+                    sheet = new_sheet(&mut workbook, &format!("指标({part})"), &INDICATOR_HEADERS)?;
                     row = 0;
                 }
                 row += 1;
@@ -359,28 +362,38 @@ fn write_floor(
                 sheet.write_string(row, 7, &ind.op)?;
                 sheet.write_string(row, 8, &raw)?;
                 sheet.write_string(row, 9, &ind.unit)?;
+                // Column 10 (标注) is empty on most rows of ours too.
                 sheet.write_string(
                     row,
                     11,
                     format!("[{}]{}!H{row}", d.file_name, corpus::SHEET),
                 )?;
+                sheet.write_string(row, 12, "产出指标")?;
+                sheet.write_string(row, 13, "数量指标")?;
+                sheet.write_string(row, 14, "按名称推断")?;
             }
         }
     }
     workbook.push_worksheet(sheet);
 
-    let mut sheet = new_sheet(&mut workbook, "合计")?;
+    // 合计: our columns plus one count per 一级 category of the built-in rules.
+    let categories = jixiao::load_rules(None)?.categories.level1.len();
+    let columns = TOTAL_HEADERS.len() + categories;
+    let mut sheet = new_sheet(&mut workbook, "合计", &TOTAL_HEADERS)?;
     for (k, d) in departments.clone().take(shape.departments + 1).enumerate() {
         let row = k as u32 + 1;
         sheet.write_string(row, 0, &d.name)?;
-        for col in 1..12u16 {
-            sheet.write_number(row, col, (d.rows() * col as usize) as f64)?;
+        for col in 1..columns as u16 {
+            if col == 12 {
+                sheet.write_string(row, col, format!("[{}]{}", d.file_name, corpus::SHEET))?;
+            } else {
+                sheet.write_number(row, col, (d.rows() * col as usize) as f64)?;
+            }
         }
-        sheet.write_string(row, 12, format!("[{}]{}", d.file_name, corpus::SHEET))?;
     }
     workbook.push_worksheet(sheet);
 
-    let mut sheet = new_sheet(&mut workbook, "问题")?;
+    let mut sheet = new_sheet(&mut workbook, "问题", &FINDING_HEADERS)?;
     let message = "项目「老干部活动中心维护费」的指标「受益人员满意度 ≥ 95 %」出现2次 (H28, H29),规范化后完全相同,已合并为一行";
     for (k, d) in departments.take(shape.findings).enumerate() {
         let row = k as u32 + 1;
@@ -391,6 +404,7 @@ fn write_floor(
         sheet.write_string(row, 4, corpus::SHEET)?;
         sheet.write_string(row, 5, format!("H{}", row + 3))?;
         sheet.write_string(row, 6, message)?;
+        sheet.write_string(row, 7, format!("指标!D{}", row + 1))?;
     }
     workbook.push_worksheet(sheet);
     workbook.save(out)?;

@@ -175,7 +175,10 @@ fn cells_without_findings_keep_their_column_formats() {
     let (xf, _) = style(&path, &part_name, &format!("J{row}"));
     assert!(xf.contains(r#"wrapText="1""#), "{xf}");
     let (xf, _) = style(&path, &part_name, &format!("B{row}"));
-    assert!(xf.contains(r#"vertical="top""#) && !xf.contains("wrapText"), "{xf}");
+    assert!(
+        xf.contains(r#"vertical="top""#) && !xf.contains("wrapText"),
+        "{xf}"
+    );
 }
 
 const RED: &str = "FFC7CE";
