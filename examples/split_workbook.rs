@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use calamine::{Data, DataRef, Reader, Xlsx};
+use compact_str::{ToCompactString, format_compact};
 use jixiao::consolidate::{self, Summary};
 use jixiao::discover::Status;
 use jixiao::finding::{Code, Finding};
@@ -29,30 +30,34 @@ const LOST: usize = 2;
 
 fn indicator(n: usize, row: u32) -> Indicator {
     let glued = n.is_multiple_of(7);
-    let cell = format!("H{row}");
+    let cell = format_compact!("H{row}");
     Indicator {
-        name: format!("指标{n}"),
-        op: "≥".to_string(),
+        name: format_compact!("指标{n}"),
+        op: "≥".into(),
         value: Some(95.0),
-        text: "95".to_string(),
-        unit: if glued { "GB/月" } else { "%" }.to_string(),
+        text: "95".into(),
+        unit: if glued { "GB/月" } else { "%" }.into(),
         raw: RawValues {
-            op: "≧".to_string(),
-            value: if glued { "95G" } else { "95" }.to_string(),
-            unit: if glued { "月" } else { "%" }.to_string(),
+            op: "≧".into(),
+            value: if glued { "95G" } else { "95" }.into(),
+            unit: if glued { "月" } else { "%" }.into(),
         },
-        level1: Some("产出指标".to_string()),
-        level2: Some("数量指标".to_string()),
+        level1: Some("产出指标".into()),
+        level2: Some("数量指标".into()),
         category_source: CategorySource::Inferred,
         copies: 1,
-        source: format!("Sheet1!{cell}"),
+        source: format_compact!("Sheet1!{cell}"),
         notes: if glued {
             vec!["95G + 月 → 95 GB/月".to_string()]
         } else {
             Vec::new()
         },
         cells: vec![cell.clone()],
-        field_cells: [format!("I{row}"), format!("J{row}"), format!("K{row}")],
+        field_cells: [
+            format_compact!("I{row}"),
+            format_compact!("J{row}"),
+            format_compact!("K{row}"),
+        ],
     }
 }
 
@@ -69,15 +74,15 @@ fn outcome(d: usize) -> FileOutcome {
             })
             .collect();
         projects.push(Project {
-            seq: (p + 1).to_string(),
+            seq: (p + 1).to_compact_string(),
             name: format!("项目{p}"),
             overview: "对全市中小学校舍进行维修改造,消除安全隐患,改善办学条件".to_string(),
             goal: "按期完成维修改造任务".to_string(),
             budget_wan: Some(10.5),
             own_wan: Some(10.5),
             transfer_wan: Some(0.0),
-            source: format!("Sheet1!B{}", first + 1),
-            budget_cell: format!("D{}", first + 1),
+            source: format_compact!("Sheet1!B{}", first + 1),
+            budget_cell: format_compact!("D{}", first + 1),
             notes: Vec::new(),
             indicators,
             finding_count: 0,
@@ -88,8 +93,8 @@ fn outcome(d: usize) -> FileOutcome {
         .map(|k| {
             row += 1;
             let mut i = indicator(k, row);
-            i.cells = vec![format!("A{row}")];
-            i.source = format!("Sheet1!A{row}");
+            i.cells = vec![format_compact!("A{row}")];
+            i.source = format_compact!("Sheet1!A{row}");
             i.notes = vec!["原行错位,已对齐;不属于任何项目".to_string()];
             let mut f = Finding::new(
                 Code::ShiftedRow,
@@ -101,7 +106,7 @@ fn outcome(d: usize) -> FileOutcome {
             f.department = format!("部门{d}");
             findings.push(f);
             Unassigned {
-                after_seq: Some(PROJECTS.to_string()),
+                after_seq: Some(PROJECTS.to_compact_string()),
                 after_project: Some(format!("项目{}", PROJECTS - 1)),
                 indicator: i,
             }

@@ -5,6 +5,8 @@
 //! and tolerances come from the `[checks]` section of the rules.
 //! It also flags texts too long for a spreadsheet cell, which the summary can only show cut.
 
+use compact_str::CompactString;
+
 use crate::finding::{Code, Finding};
 use crate::model::{Department, Indicator};
 use crate::normalize::QUALITATIVE;
@@ -190,10 +192,10 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
         let cell = cell_of(&p.source);
         let name = short(&p.name);
         for (what, text) in [
-            ("序号", &p.seq),
-            ("项目名称", &p.name),
-            ("项目概况", &p.overview),
-            ("年度绩效目标", &p.goal),
+            ("序号", p.seq.as_str()),
+            ("项目名称", p.name.as_str()),
+            ("项目概况", p.overview.as_str()),
+            ("年度绩效目标", p.goal.as_str()),
         ] {
             long(format!("项目「{name}」的{what}"), text, &cell, Some(index));
         }
@@ -223,14 +225,14 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
 }
 
 /// The checks on one indicator: (code, cell, message) for each problem.
-fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, String, String)> {
+fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, String)> {
     let checks = &rules.checks;
     let [op_cell, target_cell, unit_cell] = i.field_cells.clone();
     let mut out = Vec::new();
     let described = format!("指标「{}」({})", i.name, i.cells[0]);
 
     if let Some(level1) = &i.level1
-        && !rules.categories.level1.contains(level1)
+        && !rules.categories.level1.iter().any(|k| k == level1)
     {
         out.push((
             Code::UnknownCategory,
@@ -292,8 +294,8 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, String, String)> 
             ),
         ));
     }
-    let up = checks.direction.more.contains(&i.op);
-    let down = checks.direction.less.contains(&i.op);
+    let up = checks.direction.more.iter().any(|o| *o == i.op);
+    let down = checks.direction.less.iter().any(|o| *o == i.op);
     fn contains<'a>(words: &'a [String], name: &str) -> Option<&'a String> {
         words.iter().find(|w| name.contains(w.as_str()))
     }

@@ -27,7 +27,7 @@ fn classify_one(i: &mut Indicator, rules: &Rules) {
         if let Some(name) = known.iter().find(|k| {
             crate::text::fold(k) == folded || crate::text::fold(k) == format!("{folded}指标")
         }) {
-            i.level1 = Some(name.clone());
+            i.level1 = Some(name.into());
         }
     }
     if i.level1.is_some() {
@@ -36,14 +36,14 @@ fn classify_one(i: &mut Indicator, rules: &Rules) {
             // Only the 二级 is missing: inferred within the given 一级 where the rules agree.
             let (level1, level2) = infer(i, rules);
             if i.level1.as_deref() == Some(level1) {
-                i.level2 = Some(level2.to_string());
+                i.level2 = Some(level2.into());
             }
         }
         return;
     }
     let (level1, level2) = infer(i, rules);
-    i.level1 = Some(level1.to_string());
-    i.level2 = Some(level2.to_string());
+    i.level1 = Some(level1.into());
+    i.level2 = Some(level2.into());
     i.category_source = CategorySource::Inferred;
 }
 
@@ -53,7 +53,7 @@ fn infer<'r>(i: &Indicator, rules: &'r Rules) -> (&'r str, &'r str) {
     let matched = c.rules.iter().find(|r| {
         let by_name = r.name_contains.is_empty()
             || r.name_contains.iter().any(|w| i.name.contains(w.as_str()));
-        let by_unit = r.units.is_empty() || r.units.contains(&i.unit);
+        let by_unit = r.units.is_empty() || r.units.iter().any(|u| *u == i.unit);
         by_name && by_unit
     });
     let (level1, level2) = match matched {

@@ -2,39 +2,40 @@
 //! These plain types are what consolidation, the workbook and the JSON report are built from;
 //! their serde names are the report's contract (see README.md).
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// One indicator (绩效指标) after normalization, with what was written beside it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Indicator {
-    pub name: String,
+    pub name: CompactString,
     /// ≥ ≤ = > <, "定性" for a qualitative target, or "" where none was written.
-    pub op: String,
+    pub op: CompactString,
     /// The numeric target; null for a qualitative or missing one.
     pub value: Option<f64>,
     /// The target as text: the number as written, or the qualitative words.
-    pub text: String,
-    pub unit: String,
+    pub text: CompactString,
+    pub unit: CompactString,
     pub raw: RawValues,
     /// 一级指标 (产出指标, 效益指标, 满意度指标, 成本指标), as given or inferred; null if neither.
-    pub level1: Option<String>,
+    pub level1: Option<CompactString>,
     /// 二级指标 (数量指标, 质量指标 …), as given or inferred.
-    pub level2: Option<String>,
+    pub level2: Option<CompactString>,
     /// Whether the categories were given by the file or inferred from the name.
     pub category_source: CategorySource,
     /// How many identical rows this one stands for (1 unless duplicates were collapsed).
     pub copies: u32,
     /// Where the indicator's name was read, as "Sheet!H7".
-    pub source: String,
+    pub source: CompactString,
     /// What was repaired, in words (the 标注 column).
     pub notes: Vec<String>,
     /// The cells of every copy, first one first ("H28").
     #[serde(skip)]
-    pub cells: Vec<String>,
+    pub cells: Vec<CompactString>,
     /// The cells of the operator, target and unit as read ("I7", "J7", "K7"; empty where the
     /// table has no such column), for findings about them.
     #[serde(skip)]
-    pub field_cells: [String; 3],
+    pub field_cells: [CompactString; 3],
 }
 
 /// Where an indicator's categories came from.
@@ -58,15 +59,15 @@ impl Indicator {
 /// The operator, target and unit exactly as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RawValues {
-    pub op: String,
-    pub value: String,
-    pub unit: String,
+    pub op: CompactString,
+    pub value: CompactString,
+    pub unit: CompactString,
 }
 
 /// One project (项目) with its indicators.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Project {
-    pub seq: String,
+    pub seq: CompactString,
     pub name: String,
     pub overview: String,
     pub goal: String,
@@ -74,10 +75,10 @@ pub struct Project {
     pub own_wan: Option<f64>,
     pub transfer_wan: Option<f64>,
     /// Where the project's name was read, as "Sheet!B6".
-    pub source: String,
+    pub source: CompactString,
     /// The 预算金额 cell ("D6"), or the name cell where the table has no amounts.
     #[serde(skip)]
-    pub budget_cell: String,
+    pub budget_cell: CompactString,
     pub notes: Vec<String>,
     pub indicators: Vec<Indicator>,
     /// How many findings name this project.
@@ -88,7 +89,7 @@ pub struct Project {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unassigned {
     /// 序号 of the project it followed in the source, if any.
-    pub after_seq: Option<String>,
+    pub after_seq: Option<CompactString>,
     /// Name of the project it followed, if any.
     pub after_project: Option<String>,
     #[serde(flatten)]
@@ -130,6 +131,25 @@ pub struct Department {
 }
 
 impl Department {
+    /// Drops the spare capacity of the department's vectors once it is complete, so that a
+    /// summary of thousands of departments does not carry the slack of how they were built.
+    pub fn shrink_to_fit(&mut self) {
+        for p in &mut self.projects {
+            for i in &mut p.indicators {
+                i.cells.shrink_to_fit();
+                i.notes.shrink_to_fit();
+            }
+            p.indicators.shrink_to_fit();
+            p.notes.shrink_to_fit();
+        }
+        self.projects.shrink_to_fit();
+        for u in &mut self.unassigned {
+            u.indicator.cells.shrink_to_fit();
+            u.indicator.notes.shrink_to_fit();
+        }
+        self.unassigned.shrink_to_fit();
+    }
+
     /// Every indicator row kept: the projects', then the unassigned ones.
     pub fn indicator_count(&self) -> usize {
         self.projects

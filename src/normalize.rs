@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use compact_str::{CompactString, format_compact};
+
 use crate::extract::{Located, LostHow, OtherKind, RawIndicator, RawProject, RawTable};
 use crate::finding::{Code, Finding};
 use crate::grid::CellValue;
@@ -154,7 +156,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             );
         }
         let mut kept: Vec<Indicator> = Vec::new();
-        let mut by_key: HashMap<[String; 6], usize> = HashMap::new();
+        let mut by_key: HashMap<[CompactString; 6], usize> = HashMap::new();
         for ri in &rp.indicators {
             let indicator = normalize_indicator(ri, sheet, rules, &mut |code, cell, message| {
                 finding(code, cell, message, Some(index))
@@ -164,7 +166,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                 indicator.op.clone(),
                 indicator
                     .value
-                    .map(format_number)
+                    .map(|v| CompactString::from(format_number(v)))
                     .unwrap_or_else(|| indicator.text.clone()),
                 indicator.unit.clone(),
                 indicator.level1.clone().unwrap_or_default(),
@@ -189,7 +191,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                 .push(format!("{}行相同,已合并为一行 ({cells})", indicator.copies));
             finding(
                 Code::DuplicateRow,
-                indicator.cells[0].clone(),
+                indicator.cells[0].to_string(),
                 format!(
                     "项目「{project_name}」的指标「{}」出现{}次 ({cells}),规范化后完全相同,已合并为一行",
                     describe(indicator),
@@ -211,7 +213,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                     .collect();
                 finding(
                     Code::ConflictingDuplicate,
-                    indicator.cells[0].clone(),
+                    indicator.cells[0].to_string(),
                     format!(
                         "项目「{project_name}」的指标「{}」出现{}次且目标不同:{};均已保留",
                         indicator.name,
@@ -378,15 +380,15 @@ fn project_shell(
         notes.push(format!("金额原以{unit}填报{from},已换算为万元 ({factor})"));
     }
     Project {
-        seq: text(&rp.seq),
+        seq: text(&rp.seq).into(),
         name: rp.name.text(),
         overview: text(&rp.overview),
         goal: text(&rp.goal),
         budget_wan,
         own_wan,
         transfer_wan,
-        source: format!("{sheet}!{}", rp.name.cell()),
-        budget_cell: rp.budget.as_ref().unwrap_or(&rp.name).cell(),
+        source: format_compact!("{sheet}!{}", rp.name.cell()),
+        budget_cell: rp.budget.as_ref().unwrap_or(&rp.name).cell().into(),
         notes,
         indicators: Vec::new(),
         finding_count: 0,
@@ -536,27 +538,35 @@ pub fn normalize_indicator(
     };
 
     Indicator {
-        name: raw.name.text(),
-        level1: raw.level1.as_ref().map(Located::text),
-        level2: raw.level2.as_ref().map(Located::text),
-        op,
+        name: raw.name.text().into(),
+        level1: raw.level1.as_ref().map(|l| l.text().into()),
+        level2: raw.level2.as_ref().map(|l| l.text().into()),
+        op: op.into(),
         value,
-        text,
-        unit,
+        text: text.into(),
+        unit: unit.into(),
         raw: RawValues {
-            op: raw_op,
-            value: raw_value,
-            unit: raw_unit,
+            op: raw_op.into(),
+            value: raw_value.into(),
+            unit: raw_unit.into(),
         },
         category_source: CategorySource::Inferred,
         copies: 1,
-        source: format!("{sheet}!{}", raw.name.cell()),
+        source: format_compact!("{sheet}!{}", raw.name.cell()),
         notes,
-        cells: vec![raw.name.cell()],
+        cells: vec![raw.name.cell().into()],
         field_cells: [
-            raw.op.as_ref().map(Located::cell).unwrap_or_default(),
-            raw.target.cell(),
-            raw.unit.as_ref().map(Located::cell).unwrap_or_default(),
+            raw.op
+                .as_ref()
+                .map(Located::cell)
+                .unwrap_or_default()
+                .into(),
+            raw.target.cell().into(),
+            raw.unit
+                .as_ref()
+                .map(Located::cell)
+                .unwrap_or_default()
+                .into(),
         ],
     }
 }
@@ -728,7 +738,7 @@ mod tests {
 
     fn split(target: &str, unit: &str) -> (String, Option<f64>, String, String) {
         let (i, _) = norm("x", "", target, unit);
-        (i.op, i.value, i.unit, i.text)
+        (i.op.into(), i.value, i.unit.into(), i.text.into())
     }
 
     #[test]

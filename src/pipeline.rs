@@ -213,9 +213,12 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
                 p.finding_count += 1;
             }
         }
+        department.shrink_to_fit();
         outcome.findings.extend(findings);
         outcome.departments.push(department);
     }
+    outcome.findings.shrink_to_fit();
+    outcome.departments.shrink_to_fit();
     if outcome.departments.is_empty() {
         let too_large = content
             .skipped_sheets
