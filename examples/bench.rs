@@ -14,7 +14,8 @@
 //! - read side: read → check → consolidate without writing, with `--jobs 1` and `--jobs 2`;
 //! - write floor: rust_xlsxwriter writes as many rows and columns as our summary holds (sheet by
 //!   sheet, the 指标 sheet split at Excel's row limit as ours is), with corpus text, no formats,
-//!   in its standard mode and in constant-memory mode; the faster one is the floor;
+//!   in its standard mode, in constant-memory mode, and in constant-memory mode at deflate level
+//!   3 (the level our summary uses); the fastest is the floor;
 //! - startup: one small workbook end to end, the median of `--startup-runs` runs.
 //!
 //! It prints a table per size, the ratio to the floor sum, files/s, rows/s and the targets of
@@ -217,7 +218,7 @@ fn child(args: &[String]) -> Result<Value, Error> {
         }
         "write-floor" => {
             let out = PathBuf::from(arg(1)?);
-            let constant = arg(2)? == "constant";
+            let mode = arg(2)?;
             let shape = Shape {
                 departments: arg(3)?.parse()?,
                 projects: arg(4)?.parse()?,
@@ -230,7 +231,7 @@ fn child(args: &[String]) -> Result<Value, Error> {
                 .map(corpus::department)
                 .collect();
             let started = Instant::now();
-            write_floor(&out, constant, &shape, &data)?;
+            write_floor(&out, mode, &shape, &data)?;
             let secs = started.elapsed().as_secs_f64();
             let bytes = std::fs::metadata(&out)?.len();
             std::fs::remove_file(&out)?;
@@ -280,13 +281,18 @@ struct Shape {
 /// from the corpus, no formats, widths, notes, links or formulas.
 fn write_floor(
     out: &Path,
-    constant: bool,
+    mode: &str,
     shape: &Shape,
     data: &[corpus::GenDepartment],
 ) -> Result<(), Error> {
     use jixiao::write::{FINDING_HEADERS, INDICATOR_HEADERS, PROJECT_HEADERS, TOTAL_HEADERS};
     use rust_xlsxwriter::{Workbook, Worksheet};
     let mut workbook = Workbook::new();
+    let constant = mode != "standard";
+    if mode == "constant-deflate3" {
+        // The compression level jixiao's own summary uses.
+        workbook.set_zip_compression_level(3);
+    }
     let new_sheet = |workbook: &mut Workbook, name: &str, headers: &[&str]| {
         let mut sheet = if constant {
             workbook.new_worksheet_with_constant_memory()?
@@ -544,7 +550,7 @@ fn run(o: &Options) -> Result<(), Error> {
         // Write floor: the same rows × columns as our summary, both writer modes.
         let floor_out = out_dir.join("floor.xlsx").display().to_string();
         let mut write_modes = Vec::new();
-        for mode in ["standard", "constant"] {
+        for mode in ["standard", "constant", "constant-deflate3"] {
             let mut args = vec!["write-floor", &floor_out, mode];
             args.extend(shape.iter().map(String::as_str));
             let mut times = Vec::new();

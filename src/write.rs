@@ -1106,8 +1106,8 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
             .set_title(labels.t("项目绩效目标汇总"))
             .set_creation_datetime(&created),
     );
-    // Deflate at level 3 rather than 6: a summary a sixth larger, compressed in half the time
-    // (at 2,000 files, compressing at level 6 took a sixth of the run).
+    // Deflate at level 3 rather than 6: at 2,000 files the summary is 17 % larger and a bare
+    // write of the same sheets takes 1.9 s instead of 2.7 s (README, Performance).
     workbook.set_zip_compression_level(3);
     let formats = Formats::new();
     // The input list of 说明 starts right after its intro, whose length does not depend on
