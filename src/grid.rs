@@ -62,7 +62,36 @@ pub struct Grid {
     /// cell costs one short row, not a dense rectangle.
     pub rows: Vec<Vec<CellValue>>,
     /// The merged blocks, or None where the format does not record them (text, ods, xlsb).
+    /// Set once, by the reader, before anything asks [`Grid::merge_at`].
     pub merges: Option<Vec<Merge>>,
+    /// `merges` by first row, built on the first lookup: a sheet of thousands of projects has
+    /// tens of thousands of blocks, and a linear search per cell made reading it quadratic.
+    merge_index: std::sync::OnceLock<MergeIndex>,
+}
+
+/// Merged blocks sorted by first row, with their place in the reader's list.
+#[derive(Debug, Clone, Default)]
+struct MergeIndex {
+    by_first_row: Vec<(usize, Merge)>,
+    /// The most rows any block spans beyond its first: no block starting further above a row
+    /// can cover it.
+    tallest: u32,
+}
+
+impl MergeIndex {
+    fn new(merges: &[Merge]) -> MergeIndex {
+        let mut by_first_row: Vec<(usize, Merge)> = merges.iter().copied().enumerate().collect();
+        by_first_row.sort_by_key(|(i, m)| (m.first_row, *i));
+        let tallest = merges
+            .iter()
+            .map(|m| m.last_row.saturating_sub(m.first_row))
+            .max()
+            .unwrap_or(0);
+        MergeIndex {
+            by_first_row,
+            tallest,
+        }
+    }
 }
 
 static EMPTY: CellValue = CellValue::Empty;
@@ -73,6 +102,7 @@ impl Grid {
             sheet: sheet.into(),
             rows: Vec::new(),
             merges: None,
+            merge_index: std::sync::OnceLock::new(),
         }
     }
 
@@ -123,12 +153,58 @@ impl Grid {
         self.row_cells(row).next().is_none()
     }
 
-    /// The merged block that covers a cell, if any.
+    /// The merged block that covers a cell, if any (of overlapping blocks, which only a
+    /// broken file holds, the first the file lists).
     pub fn merge_at(&self, row: u32, col: u32) -> Option<Merge> {
-        self.merges
-            .as_ref()?
+        let merges = self.merges.as_deref()?;
+        let index = self.merge_index.get_or_init(|| MergeIndex::new(merges));
+        let end = index.by_first_row.partition_point(|(_, m)| m.first_row <= row);
+        let lowest = row.saturating_sub(index.tallest);
+        index.by_first_row[..end]
             .iter()
-            .find(|m| m.contains(row, col))
-            .copied()
+            .rev()
+            .take_while(|(_, m)| m.first_row >= lowest)
+            .filter(|(_, m)| m.contains(row, col))
+            .min_by_key(|(i, _)| *i)
+            .map(|(_, m)| *m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merge(first_row: u32, first_col: u32, last_row: u32, last_col: u32) -> Merge {
+        Merge {
+            first_row,
+            first_col,
+            last_row,
+            last_col,
+        }
+    }
+
+    #[test]
+    fn merge_at_finds_what_a_linear_search_finds() {
+        // Project blocks of several heights, a wide title, a tall note beside them, and two
+        // blocks that overlap (only a broken file has those: the first listed wins).
+        let mut merges = vec![merge(0, 0, 0, 10), merge(3, 12, 60, 12)];
+        let mut row = 2;
+        for height in [1, 4, 2, 9, 3, 1, 7] {
+            for col in [0, 1, 2, 6] {
+                merges.push(merge(row, col, row + height - 1, col));
+            }
+            row += height;
+        }
+        merges.push(merge(10, 1, 12, 3));
+        merges.push(merge(11, 0, 11, 2));
+        let mut grid = Grid::new("Sheet1");
+        grid.merges = Some(merges.clone());
+        for row in 0..70 {
+            for col in 0..14 {
+                let linear = merges.iter().find(|m| m.contains(row, col)).copied();
+                assert_eq!(grid.merge_at(row, col), linear, "({row}, {col})");
+            }
+        }
+        assert_eq!(Grid::new("text").merge_at(0, 0), None);
     }
 }
