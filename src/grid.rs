@@ -158,7 +158,9 @@ impl Grid {
     pub fn merge_at(&self, row: u32, col: u32) -> Option<Merge> {
         let merges = self.merges.as_deref()?;
         let index = self.merge_index.get_or_init(|| MergeIndex::new(merges));
-        let end = index.by_first_row.partition_point(|(_, m)| m.first_row <= row);
+        let end = index
+            .by_first_row
+            .partition_point(|(_, m)| m.first_row <= row);
         let lowest = row.saturating_sub(index.tallest);
         index.by_first_row[..end]
             .iter()

@@ -763,6 +763,25 @@ impl Formats {
         }
     }
 
+    /// Gives every format its number in the workbook's styles, in this fixed order.
+    fn register(&self, workbook: &mut Workbook) {
+        let named = [
+            &self.header,
+            &self.total_label,
+            &self.total_amount,
+            &self.total_count,
+            &self.title,
+            &self.section,
+            &self.label,
+        ];
+        for format in self.cells.iter().flatten().chain(named) {
+            // Hidden in rust_xlsxwriter's docs, and documented in its source for exactly this:
+            // fixing format numbers before constant-memory sheets are written on several
+            // threads.
+            workbook.register_format(format);
+        }
+    }
+
     fn cell(&self, kind: Kind, severity: Option<Severity>) -> &Format {
         &self.cells[kind as usize][fill_index(severity)]
     }
@@ -770,6 +789,38 @@ impl Formats {
 
 // ---------------------------------------------------------------------------------------------
 // Writing a sheet row by row.
+
+/// Constant-memory worksheets made up front, so that sheets can be written on other threads
+/// than the one holding the workbook, and the finished ones in the order they were finished.
+struct Sheets {
+    fresh: std::vec::IntoIter<Worksheet>,
+    done: Vec<Worksheet>,
+}
+
+impl Sheets {
+    fn new(workbook: &mut Workbook, count: usize) -> Result<Sheets, XlsxError> {
+        let fresh = (0..count)
+            .map(|_| workbook.new_worksheet_with_constant_memory())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Sheets {
+            fresh: fresh.into_iter(),
+            done: Vec::with_capacity(count),
+        })
+    }
+
+    fn take(&mut self) -> Result<Worksheet, XlsxError> {
+        self.fresh.next().ok_or_else(missing_sheet)
+    }
+
+    fn put(&mut self, sheet: Worksheet) {
+        self.done.push(sheet);
+    }
+}
+
+/// More sheets asked for than were made: a bug in counting them, reported, not a panic.
+fn missing_sheet() -> XlsxError {
+    XlsxError::ParameterError("jixiao: a worksheet was not made up front".to_string())
+}
 
 /// A worksheet being written row by row, remembering each column's widest text.
 struct SheetWriter<'f> {
@@ -796,14 +847,14 @@ struct SheetWriter<'f> {
 
 impl<'f> SheetWriter<'f> {
     fn new(
-        workbook: &mut Workbook,
+        sheets: &mut Sheets,
         name: &str,
         headers: &[&str],
         formats: &'f Formats,
         labels: &Labels,
         notes: usize,
     ) -> Result<SheetWriter<'f>, XlsxError> {
-        let mut sheet = workbook.new_worksheet_with_constant_memory()?;
+        let mut sheet = sheets.take()?;
         sheet.set_name(name)?;
         let mut widths = Vec::with_capacity(headers.len());
         for (col, header) in headers.iter().enumerate() {
@@ -1008,7 +1059,7 @@ impl<'f> SheetWriter<'f> {
     }
 
     /// Sets widths that fit the content (CJK characters count double), autofilter, print setup.
-    fn finish(mut self, workbook: &mut Workbook) -> Result<NoteCount, XlsxError> {
+    fn finish(mut self, sheets: &mut Sheets) -> Result<NoteCount, XlsxError> {
         for (col, width) in self.widths.iter().enumerate() {
             let col = col as u16;
             let limit = self.limits.iter().find(|w| w.0 == col).map_or(50, |w| w.1);
@@ -1022,7 +1073,7 @@ impl<'f> SheetWriter<'f> {
         self.sheet.autofilter(0, 0, last_row, self.last_col)?;
         print_setup(&mut self.sheet)?;
         self.sheet.set_repeat_rows(0, 0)?;
-        workbook.push_worksheet(self.sheet);
+        sheets.put(self.sheet);
         Ok(NoteCount {
             written: self.notes_written,
             skipped: self.notes_skipped,
@@ -1118,54 +1169,84 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
     let places = locate(summary, &layout);
     let [project_marks, indicator_marks, department_marks] = marks(summary, &places);
 
-    let mut notes = write_projects(
-        &mut workbook,
-        summary,
-        &layout,
-        project_marks,
-        &formats,
-        options,
-    )?;
-    let left = options.max_notes.saturating_sub(notes.written);
-    notes += write_indicators(
-        &mut workbook,
-        summary,
-        &layout,
-        indicator_marks,
-        &formats,
-        options,
-        left,
-    )?;
-    write_totals(
-        &mut workbook,
-        summary,
-        &layout,
-        department_marks,
-        &formats,
-        labels,
-    )?;
-    write_findings(&mut workbook, summary, &layout, &places, &formats, labels)?;
-    write_readme(&mut workbook, summary, &layout, &formats, labels, notes)?;
+    // 指标 is most of the work: it is written on a thread of its own while this one writes
+    // the other sheets. Every format is registered first, so that the styles' numbering does
+    // not depend on which thread uses a format first.
+    formats.register(&mut workbook);
+    let mut indicator_sheets = Sheets::new(&mut workbook, layout.indicator_parts())?;
+    let mut sheets = Sheets::new(&mut workbook, 4)?;
+    let project_allowance = options.max_notes / 4;
+    // What 汇总 leaves of the allowance, known before 汇总 is written.
+    let project_notes = summary
+        .departments
+        .iter()
+        .flat_map(|d| &d.projects)
+        .filter(|p| !p.notes.is_empty())
+        .count()
+        .min(project_allowance);
+    let (indicator_notes, project_notes_written) = std::thread::scope(|scope| {
+        let indicators = scope.spawn(|| {
+            write_indicators(
+                &mut indicator_sheets,
+                summary,
+                &layout,
+                indicator_marks,
+                &formats,
+                options,
+                options.max_notes.saturating_sub(project_notes),
+            )
+        });
+        let others = (|| {
+            let notes = write_projects(
+                &mut sheets,
+                summary,
+                &layout,
+                project_marks,
+                &formats,
+                options,
+                project_allowance,
+            )?;
+            write_totals(
+                &mut sheets,
+                summary,
+                &layout,
+                department_marks,
+                &formats,
+                labels,
+            )?;
+            write_findings(&mut sheets, summary, &layout, &places, &formats, labels)?;
+            Ok::<_, XlsxError>(notes)
+        })();
+        let indicators = indicators
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (indicators, others)
+    });
+    let (indicator_notes, project_notes_written) = (indicator_notes?, project_notes_written?);
+    debug_assert_eq!(project_notes_written.written, project_notes);
+    let mut notes = project_notes_written;
+    notes += indicator_notes;
+    write_readme(&mut sheets, summary, &layout, &formats, labels, notes)?;
+    // 汇总, 指标 …, then 合计, 问题, 说明.
+    let mut others = sheets.done.into_iter();
+    workbook.push_worksheet(others.next().ok_or_else(missing_sheet)?);
+    for sheet in indicator_sheets.done.into_iter().chain(others) {
+        workbook.push_worksheet(sheet);
+    }
     Ok(workbook)
 }
 
 fn write_projects(
-    workbook: &mut Workbook,
+    sheets: &mut Sheets,
     summary: &Summary,
     layout: &Layout,
     mut marks: Marks,
     f: &Formats,
     options: &WorkbookOptions<'_>,
+    notes: usize,
 ) -> Result<NoteCount, XlsxError> {
     let labels = options.labels;
-    let mut w = SheetWriter::new(
-        workbook,
-        SHEET_PROJECTS,
-        &PROJECT_HEADERS,
-        f,
-        labels,
-        options.max_notes / 4,
-    )?;
+    let mut w = SheetWriter::new(sheets, SHEET_PROJECTS, &PROJECT_HEADERS, f, labels, notes)?;
     let wrapped = [(P_DEPT, 20), (P_NAME, 24), (P_OVERVIEW, 40), (P_GOAL, 40)];
     for (col, width) in wrapped {
         w.wrap_column(col, width)?;
@@ -1212,7 +1293,7 @@ fn write_projects(
             n += 1;
         }
     }
-    w.finish(workbook)
+    w.finish(sheets)
 }
 
 /// The cell of an indicator row that shows a repair a reviewer must see there, if any: a
@@ -1276,7 +1357,7 @@ fn write_indicator_row(
 }
 
 fn write_indicators(
-    workbook: &mut Workbook,
+    sheets: &mut Sheets,
     summary: &Summary,
     layout: &Layout,
     mut marks: Marks,
@@ -1285,9 +1366,9 @@ fn write_indicators(
     mut notes_left: usize,
 ) -> Result<NoteCount, XlsxError> {
     let labels = options.labels;
-    let new_sheet = |workbook: &mut Workbook, part: usize, notes: usize| {
+    let new_sheet = |sheets: &mut Sheets, part: usize, notes: usize| {
         SheetWriter::new(
-            workbook,
+            sheets,
             &indicator_sheet_name(part),
             &INDICATOR_HEADERS,
             f,
@@ -1295,8 +1376,8 @@ fn write_indicators(
             notes,
         )
     };
-    let new_sheet = |workbook: &mut Workbook, part: usize, notes: usize| {
-        let mut w = new_sheet(workbook, part, notes)?;
+    let new_sheet = |sheets: &mut Sheets, part: usize, notes: usize| {
+        let mut w = new_sheet(sheets, part, notes)?;
         w.limit_column(I_DEPT, 34);
         w.limit_column(I_NOTES, 50);
         w.limit_column(I_SOURCE, 40);
@@ -1304,7 +1385,7 @@ fn write_indicators(
     };
     let mut part = 0;
     let mut notes = NoteCount::default();
-    let mut w = new_sheet(workbook, part, notes_left)?;
+    let mut w = new_sheet(sheets, part, notes_left)?;
     let unassigned_label = labels.t(UNASSIGNED_LABEL);
     let rows = summary.departments.iter().flat_map(|d| {
         d.projects
@@ -1323,16 +1404,16 @@ fn write_indicators(
     for (n, (d, seq, project, i, unassigned)) in rows.enumerate() {
         if w.row == layout.rows_per_sheet {
             // Past Excel's row limit the table continues on 指标(2), 指标(3), …
-            let count = w.finish(workbook)?;
+            let count = w.finish(sheets)?;
             notes_left -= count.written;
             notes += count;
             part += 1;
-            w = new_sheet(workbook, part, notes_left)?;
+            w = new_sheet(sheets, part, notes_left)?;
         }
         w.next_row(marks.take(n));
         write_indicator_row(&mut w, d, seq, project, i, unassigned)?;
     }
-    notes += w.finish(workbook)?;
+    notes += w.finish(sheets)?;
     Ok(notes)
 }
 
@@ -1350,7 +1431,7 @@ fn round_cents(v: f64) -> f64 {
 }
 
 fn write_totals(
-    workbook: &mut Workbook,
+    sheets: &mut Sheets,
     summary: &Summary,
     layout: &Layout,
     mut marks: Marks,
@@ -1369,7 +1450,7 @@ fn write_totals(
         .chain(category_headers.iter().map(String::as_str))
         .collect();
     let mut category_totals = vec![0usize; summary.level1_categories.len()];
-    let mut w = SheetWriter::new(workbook, SHEET_TOTALS, &headers, f, labels, 0)?;
+    let mut w = SheetWriter::new(sheets, SHEET_TOTALS, &headers, f, labels, 0)?;
     w.limit_column(T_DEPT, 34);
     w.limit_column(T_FILE, 40);
     w.column_kind(T_DECLARED_AMOUNT, Kind::Amount)?;
@@ -1519,19 +1600,19 @@ fn write_totals(
         );
     w.sheet
         .add_conditional_format(1, T_DIFFERENCE, row, T_DIFFERENCE, &difference)?;
-    w.finish(workbook)?;
+    w.finish(sheets)?;
     Ok(())
 }
 
 fn write_findings(
-    workbook: &mut Workbook,
+    sheets: &mut Sheets,
     summary: &Summary,
     layout: &Layout,
     places: &[Option<Place>],
     f: &Formats,
     labels: &Labels,
 ) -> Result<(), XlsxError> {
-    let mut w = SheetWriter::new(workbook, SHEET_FINDINGS, &FINDING_HEADERS, f, labels, 0)?;
+    let mut w = SheetWriter::new(sheets, SHEET_FINDINGS, &FINDING_HEADERS, f, labels, 0)?;
     let width = 60;
     w.wrap_column(F_MESSAGE, width)?;
     w.limit_column(F_DEPT, 34);
@@ -1559,7 +1640,7 @@ fn write_findings(
             w.link(F_PLACE, &layout.address(*place))?;
         }
     }
-    w.finish(workbook)?;
+    w.finish(sheets)?;
     Ok(())
 }
 
@@ -1741,14 +1822,14 @@ fn sheet_status_label(status: &str) -> &str {
 }
 
 fn write_readme(
-    workbook: &mut Workbook,
+    sheets: &mut Sheets,
     summary: &Summary,
     layout: &Layout,
     f: &Formats,
     l: &Labels,
     notes: NoteCount,
 ) -> Result<(), XlsxError> {
-    let mut sheet = workbook.new_worksheet_with_constant_memory()?;
+    let mut sheet = sheets.take()?;
     sheet.set_name(SHEET_README)?;
     sheet.set_default_note_author("jixiao");
     let mut widths = [16usize, 10, 24, 16, 20];
@@ -1886,7 +1967,7 @@ fn write_readme(
     }
     sheet.autofilter(header_row, 0, row.max(header_row + 1) - 1, 4)?;
     print_setup(&mut sheet)?;
-    workbook.push_worksheet(sheet);
+    sheets.put(sheet);
     Ok(())
 }
 
