@@ -288,7 +288,9 @@ pub fn write_atomically(
 pub fn stage_report(summary: &Summary, path: &Path) -> Result<Staged, WriteError> {
     stage(path, |file| {
         let mut out = std::io::BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut out, summary).map_err(|source| WriteError::Json {
+        // Compact: the report is read by programs, and indented it was twice the size (2.3 GB
+        // at 20,000 files); `jq .` shows it indented.
+        serde_json::to_writer(&mut out, summary).map_err(|source| WriteError::Json {
             path: path.display().to_string(),
             source,
         })?;
