@@ -24,6 +24,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/procfs.rs"]
+mod procfs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -137,17 +139,7 @@ fn main() -> ExitCode {
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// This process's peak resident set (VmHWM), in kB.
-fn peak_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
-}
+use procfs::peak_kb;
 
 /// Runs this executable with `args`, returns (wall seconds, the JSON line it printed last).
 fn spawn(args: &[String]) -> Result<(f64, Value), Error> {
@@ -680,16 +672,5 @@ fn run(o: &Options) -> Result<(), Error> {
 }
 
 fn total_memory_gib() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|n| n.parse::<f64>().ok())
-                })
-        })
-        .map_or(0.0, |kb| kb / 1024.0 / 1024.0)
+    procfs::kb("/proc/meminfo", "MemTotal").map_or(0.0, |kb| kb as f64 / 1024.0 / 1024.0)
 }

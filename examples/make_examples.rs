@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use jixiao::template::{HEADER, INDICATOR_HEADER};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 // The .ods writer the tests use (rust_xlsxwriter writes only xlsx).
@@ -20,17 +21,6 @@ struct Project {
     amounts: [f64; 3],
     indicators: &'static [[&'static str; 4]],
 }
-
-const HEADER: [&str; 7] = [
-    "序号",
-    "项目名称",
-    "项目概况",
-    "预算金额(万元)",
-    "本级支出(万元)",
-    "转移支付支出(万元)",
-    "年度绩效目标",
-];
-const INDICATOR_HEADER: [&str; 4] = ["指标名称", "运算符", "年度目标值", "单位"];
 
 const EDUCATION: &[Project] = &[
     Project {

@@ -8,6 +8,9 @@
 //! The corpus is built as the pipeline would hand it to consolidation (one outcome per file),
 //! so that the 2,000 input files such a run needs in real life are not written to disk.
 
+#[path = "support/procfs.rs"]
+mod procfs;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -142,14 +145,7 @@ fn outcome(d: usize) -> FileOutcome {
 }
 
 fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
-        })
-        .unwrap_or_else(|| "unknown".to_string())
+    format!("{} kB", procfs::peak_kb())
 }
 
 /// Rows of a sheet and the 来源 (column L) of one row, reading the sheet as a stream.

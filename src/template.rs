@@ -15,7 +15,8 @@ pub const SHEET_TABLE: &str = "项目绩效目标";
 /// The instructions sheet.
 pub const SHEET_HELP: &str = "填报说明";
 
-const HEADER: [&str; 7] = [
+/// The project columns of the standard (seed) layout, each merged over the two header rows.
+pub const HEADER: [&str; 7] = [
     "序号",
     "项目名称",
     "项目概况",
@@ -24,7 +25,8 @@ const HEADER: [&str; 7] = [
     "转移支付支出(万元)",
     "年度绩效目标",
 ];
-const INDICATOR_HEADER: [&str; 4] = ["指标名称", "运算符", "年度目标值", "单位"];
+/// The indicator columns of the standard layout, under 核心绩效指标.
+pub const INDICATOR_HEADER: [&str; 4] = ["指标名称", "运算符", "年度目标值", "单位"];
 const FIRST_DATA_ROW: u32 = 3;
 
 /// A project to write into the table (for filled-in examples and tests).

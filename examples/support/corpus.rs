@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use jixiao::template::{HEADER, INDICATOR_HEADER};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, XlsxError};
 
 /// The seed of every random choice. Changing it changes the corpus.
@@ -538,17 +539,6 @@ pub fn department(index: usize) -> GenDepartment {
         declared_count,
     }
 }
-
-const HEADER: [&str; 7] = [
-    "序号",
-    "项目名称",
-    "项目概况",
-    "预算金额(万元)",
-    "本级支出(万元)",
-    "转移支付支出(万元)",
-    "年度绩效目标",
-];
-const INDICATOR_HEADER: [&str; 4] = ["指标名称", "运算符", "年度目标值", "单位"];
 
 /// Writes one department's workbook in the seed layout.
 pub fn write_workbook(d: &GenDepartment, path: &Path) -> Result<(), XlsxError> {
