@@ -106,7 +106,7 @@ fn outcome(d: usize) -> FileOutcome {
                 format!("A{row}"),
                 format!("第{row}行的指标失去了所属项目"),
             );
-            f.department = format!("部门{d}");
+            f.department = format!("部门{d}").into();
             findings.push(f);
             Unassigned {
                 after_seq: Some(PROJECTS.to_compact_string()),
@@ -139,7 +139,7 @@ fn outcome(d: usize) -> FileOutcome {
             name: "Sheet1".to_string(),
             status: "table",
         }],
-        departments: vec![department],
+        departments: vec![jixiao::store::StoredDepartment::new(department)],
         findings,
     }
 }

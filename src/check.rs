@@ -25,7 +25,7 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
     let mut add = |code: Code, cell: &str, message: String, project: Option<usize>| {
         let mut f = Finding::new(code, &dept.file, &dept.sheet, cell.to_string(), message)
             .for_project(project);
-        f.department = dept.name.clone();
+        f.department = dept.name.as_str().into();
         findings.push(f);
     };
 

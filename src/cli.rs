@@ -233,7 +233,7 @@ fn print_findings(summary: &Summary, format: CheckFormat) {
         CheckFormat::Table => {
             for f in &summary.findings {
                 let place = match (f.sheet.is_empty(), f.cell.is_empty()) {
-                    (true, _) => f.file.clone(),
+                    (true, _) => f.file.to_string(),
                     (false, true) => format!("{} [{}]", f.file, f.sheet),
                     (false, false) => format!("{} [{}]!{}", f.file, f.sheet, f.cell),
                 };

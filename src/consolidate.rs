@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::discover::Status;
 use crate::finding::{Code, Finding, SeverityCounts};
-use crate::model::Department;
 use crate::pipeline::{FileOutcome, SheetRecord};
+use crate::store::{Departments, StoredDepartment};
 use crate::text::round_amount;
 
 /// The tool that made the summary.
@@ -66,7 +66,7 @@ pub struct Summary {
     /// Where the rules came from: "built-in" or a path.
     pub rules: String,
     pub inputs: Vec<InputRecord>,
-    pub departments: Vec<Department>,
+    pub departments: Departments,
     pub totals: Totals,
     pub findings: Vec<Finding>,
     /// Findings per department, parallel to `departments`.
@@ -133,6 +133,7 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
         let keys: Vec<(String, Option<i32>)> = outcomes[i]
             .departments
             .iter()
+            .map(|d| &d.head)
             .filter(|d| !matches!(d.name_source.as_str(), "file name" | "sheet name"))
             .map(|d| (d.name.clone(), d.year))
             .collect();
@@ -162,7 +163,7 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
     for (i, by) in superseded.iter().enumerate() {
         if let Some(winner) = by.as_ref().filter(|_| identical[i]) {
             let o = &mut outcomes[i];
-            let names: Vec<String> = o.departments.iter().map(|d| d.name.clone()).collect();
+            let names: Vec<String> = o.departments.iter().map(|d| d.head.name.clone()).collect();
             o.departments.clear();
             // Its table findings repeat the kept file's word for word; file-level ones stay.
             o.findings.retain(|f| f.department.is_empty());
@@ -187,8 +188,9 @@ fn share_a_project(a: &FileOutcome, b: &FileOutcome, key: &(String, Option<i32>)
     let names = |o: &FileOutcome| -> Vec<String> {
         o.departments
             .iter()
+            .map(|d| &d.head)
             .filter(|d| (&d.name, d.year) == (&key.0, key.1))
-            .flat_map(|d| d.projects.iter().map(|p| p.name.clone()))
+            .flat_map(|d| d.project_names.iter().cloned())
             .filter(|n| !n.is_empty())
             .collect()
     };
@@ -202,14 +204,17 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
     let sheets: Vec<String> = outcome
         .departments
         .iter()
+        .map(|d| &d.head)
         .filter(|d| (&d.name, d.year) == (&key.0, key.1))
         .map(|d| d.sheet.clone())
         .collect();
     outcome
         .departments
-        .retain(|d| (&d.name, d.year) != (&key.0, key.1));
+        .retain(|d| (&d.head.name, d.head.year) != (&key.0, key.1));
     // Findings about the table that is not summarized would point at rows nobody sees.
-    outcome.findings.retain(|f| !sheets.contains(&f.sheet));
+    outcome
+        .findings
+        .retain(|f| !sheets.iter().any(|s| *s == f.sheet));
     for sheet in sheets {
         let mut f = Finding::new(
             Code::DuplicateDepartment,
@@ -221,7 +226,7 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
                 outcome.display, key.0
             ),
         );
-        f.department = key.0.clone();
+        f.department = key.0.as_str().into();
         outcome.findings.push(f);
     }
 }
@@ -231,8 +236,10 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
     let superseded = supersede_duplicates(&mut outcomes);
     let mut inputs = Vec::with_capacity(outcomes.len());
-    let mut departments = Vec::new();
-    let mut findings = Vec::new();
+    // Exactly as many as there are: at 20,000 files the findings are the larger part of what a
+    // run holds, and a growing Vec's spare half would be a fifth of it.
+    let mut departments = Vec::with_capacity(outcomes.iter().map(|o| o.departments.len()).sum());
+    let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut department_findings = Vec::new();
     let mut totals = Totals::default();
     for (outcome, superseded_by) in outcomes.into_iter().zip(superseded) {
@@ -255,7 +262,7 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
                 outcome
                     .findings
                     .iter()
-                    .filter(|f| f.sheet == d.sheet)
+                    .filter(|f| f.sheet == d.head.sheet)
                     .count(),
             );
         }
@@ -264,15 +271,15 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
     }
 
     totals.departments = departments.len();
-    for d in &departments {
-        let sums = d.budget_sums();
-        totals.projects += d.projects.len();
+    for d in departments.iter().map(|d: &StoredDepartment| &d.head) {
+        let sums = d.budget_sums;
+        totals.projects += d.projects();
         totals.budget_wan += sums[0];
         totals.own_wan += sums[1];
         totals.transfer_wan += sums[2];
-        totals.indicators += d.indicator_count();
-        totals.unassigned += d.unassigned.len();
-        totals.duplicates_collapsed += d.duplicates_collapsed();
+        totals.indicators += d.indicators;
+        totals.unassigned += d.unassigned;
+        totals.duplicates_collapsed += d.duplicates_collapsed;
     }
     totals.budget_wan = round_amount(totals.budget_wan);
     totals.own_wan = round_amount(totals.own_wan);
@@ -283,7 +290,7 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         tool: ToolInfo::default(),
         rules: rules.origin.clone(),
         inputs,
-        departments,
+        departments: Departments::new(departments),
         totals,
         findings,
         department_findings,

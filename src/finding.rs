@@ -2,6 +2,7 @@
 //! place it is about. One type for every stage, so the report, the 问题 sheet and the README's
 //! table of codes all come from the same list.
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// How much a finding matters to the person reading the summary.
@@ -157,13 +158,14 @@ codes! {
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,
-    /// The input's path as given on the command line or found under a directory.
-    pub file: String,
+    /// The input's path as given on the command line or found under a directory; one
+    /// allocation shared by a file's findings (a run can raise half a million).
+    pub file: std::sync::Arc<str>,
     /// The department (unit) the finding belongs to, where known.
-    pub department: String,
-    pub sheet: String,
+    pub department: CompactString,
+    pub sheet: CompactString,
     /// The cell it is about, such as "D161"; empty when it is about the whole file or sheet.
-    pub cell: String,
+    pub cell: CompactString,
     pub message: String,
     /// Index of the project within its department the finding is about, for per-project counts.
     #[serde(skip)]
@@ -176,10 +178,10 @@ impl Finding {
         Finding {
             severity: code.severity(),
             code,
-            file: file.to_string(),
-            department: String::new(),
-            sheet: sheet.to_string(),
-            cell,
+            file: std::sync::Arc::from(file),
+            department: CompactString::default(),
+            sheet: sheet.into(),
+            cell: cell.into(),
             message,
             project: None,
         }

@@ -12,11 +12,12 @@
 //! | normalize | [`normalize`] | raw table → [`model::Department`] + findings |
 //! | classify | [`classify`] | department → 一级/二级 categories on every indicator |
 //! | check | [`check`] | department → findings (sums, declared figures) |
+//! | store | [`store`] | department → packed bytes + a head of its figures, until written |
 //! | consolidate | [`consolidate`] | every file's outcome → [`consolidate::Summary`] |
 //! | write | [`write`] | summary → summary.xlsx and report.json, atomically |
 //!
-//! [`pipeline`] runs read → check for one file and maps that over all files with rayon; it is
-//! the only parallel part. Domain knowledge (header synonyms, operator and unit spellings,
+//! [`pipeline`] runs read → store for one file and maps that over all files with rayon; the
+//! workbook's sheets and the report are then written side by side, each in path order. Domain knowledge (header synonyms, operator and unit spellings,
 //! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`]; the workbook's
 //! headers and labels in other languages are data in `templates/headers.toml`, loaded by
 //! [`labels`].
@@ -36,6 +37,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod read;
 pub mod rules;
+pub mod store;
 pub mod template;
 pub mod text;
 pub mod write;

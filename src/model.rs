@@ -3,10 +3,10 @@
 //! their serde names are the report's contract (see README.md).
 
 use compact_str::CompactString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One indicator (绩效指标) after normalization, with what was written beside it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicator {
     pub name: CompactString,
     /// ≥ ≤ = > <, "定性" for a qualitative target, or "" where none was written.
@@ -39,7 +39,7 @@ pub struct Indicator {
 }
 
 /// Where an indicator's categories came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CategorySource {
     /// The file gave 一级/二级 (the three-level layout).
@@ -57,7 +57,7 @@ impl Indicator {
 }
 
 /// The operator, target and unit exactly as written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawValues {
     pub op: CompactString,
     pub value: CompactString,
@@ -65,7 +65,7 @@ pub struct RawValues {
 }
 
 /// One project (项目) with its indicators.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Project {
     pub seq: CompactString,
     pub name: String,
@@ -86,7 +86,7 @@ pub struct Project {
 }
 
 /// An indicator row that lost its project, kept in the department's (未归属) group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unassigned {
     /// 序号 of the project it followed in the source, if any.
     pub after_seq: Option<CompactString>,
@@ -97,7 +97,7 @@ pub struct Unassigned {
 }
 
 /// The figures a department declares about its own table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Declared {
     /// The number of projects the footnote declares.
     pub project_count: Option<u32>,
@@ -117,7 +117,7 @@ pub struct Declared {
 }
 
 /// One department's table: a file, or one sheet of a file with several.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Department {
     pub name: String,
     /// Where the name came from: a cell ("Sheet1!A163") or "file name".
@@ -131,25 +131,6 @@ pub struct Department {
 }
 
 impl Department {
-    /// Drops the spare capacity of the department's vectors once it is complete, so that a
-    /// summary of thousands of departments does not carry the slack of how they were built.
-    pub fn shrink_to_fit(&mut self) {
-        for p in &mut self.projects {
-            for i in &mut p.indicators {
-                i.cells.shrink_to_fit();
-                i.notes.shrink_to_fit();
-            }
-            p.indicators.shrink_to_fit();
-            p.notes.shrink_to_fit();
-        }
-        self.projects.shrink_to_fit();
-        for u in &mut self.unassigned {
-            u.indicator.cells.shrink_to_fit();
-            u.indicator.notes.shrink_to_fit();
-        }
-        self.unassigned.shrink_to_fit();
-    }
-
     /// Every indicator row kept: the projects', then the unassigned ones.
     pub fn indicator_count(&self) -> usize {
         self.projects

@@ -310,14 +310,14 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
 
     // Every error or result-less formula anywhere on the sheet is reported once, also where no
     // field read it (a title, a name, an overview).
-    let reported: HashSet<String> = findings
+    let reported: HashSet<CompactString> = findings
         .iter()
         .filter(|f| matches!(f.code, Code::CellError | Code::FormulaWithoutValue))
         .map(|f| f.cell.clone())
         .collect();
     for bad in &raw.bad_cells {
         let cell = bad.cell();
-        if reported.contains(&cell) {
+        if reported.contains(cell.as_str()) {
             continue;
         }
         let (code, message) = match &bad.value {
@@ -348,7 +348,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         unassigned,
     };
     for f in &mut findings {
-        f.department = department.name.clone();
+        f.department = department.name.as_str().into();
     }
     (department, findings)
 }

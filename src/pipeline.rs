@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::discover::{InputFile, Status};
 use crate::finding::{Code, Finding};
-use crate::model::Department;
 use crate::normalize::Origin;
 use crate::read::Limits;
 use crate::rules::Rules;
+use crate::store::StoredDepartment;
 use crate::{check, classify, extract, layout, normalize, read};
 
 /// What became of one sheet of an input.
@@ -34,7 +34,8 @@ pub struct FileOutcome {
     /// The file's modification time when listed: the later of two duplicates is the one used.
     pub modified: Option<std::time::SystemTime>,
     pub sheets: Vec<SheetRecord>,
-    pub departments: Vec<Department>,
+    /// The file's tables, packed as soon as they are read (see [`crate::store`]).
+    pub departments: Vec<StoredDepartment>,
     pub findings: Vec<Finding>,
 }
 
@@ -213,9 +214,15 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
                 p.finding_count += 1;
             }
         }
-        department.shrink_to_fit();
         outcome.findings.extend(findings);
-        outcome.departments.push(department);
+        outcome.departments.push(StoredDepartment::new(department));
+    }
+    // One copy of the file's name for all its findings.
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(file);
+    for f in &mut outcome.findings {
+        if f.file == shared {
+            f.file = std::sync::Arc::clone(&shared);
+        }
     }
     outcome.findings.shrink_to_fit();
     outcome.departments.shrink_to_fit();

@@ -414,11 +414,11 @@ impl Layout {
         let mut project_start = Vec::with_capacity(summary.departments.len());
         let mut indicator_start = Vec::with_capacity(summary.departments.len());
         let (mut projects, mut indicators) = (0, 0);
-        for d in &summary.departments {
+        for d in summary.departments.heads() {
             project_start.push(projects);
             indicator_start.push(indicators);
-            projects += d.projects.len();
-            indicators += d.indicator_count();
+            projects += d.projects();
+            indicators += d.indicators;
         }
         Layout {
             rows_per_sheet: rows_per_sheet.max(1),
@@ -518,12 +518,13 @@ fn indicator_column(code: Code) -> u16 {
     }
 }
 
-/// The cell of the summary each finding is about, if any: an indicator or project cell it
-/// names, else the department's row of 合计, else its input in 说明.
-fn locate(summary: &Summary, layout: &Layout) -> Vec<Option<Place>> {
+/// One pass over the departments before any sheet is written: the cell of the summary each
+/// finding is about, if any (an indicator or project cell it names, else the department's row
+/// of 合计, else its input in 说明), and what 汇总 must know of all its rows.
+fn survey(summary: &Summary, layout: &Layout) -> Survey {
     let departments: HashMap<(&str, &str), usize> = summary
         .departments
-        .iter()
+        .heads()
         .enumerate()
         .map(|(n, d)| ((d.file.as_str(), d.sheet.as_str()), n))
         .collect();
@@ -536,28 +537,64 @@ fn locate(summary: &Summary, layout: &Layout) -> Vec<Option<Place>> {
     let mut places = vec![None; summary.findings.len()];
     let mut by_department: Vec<Vec<usize>> = vec![Vec::new(); summary.departments.len()];
     for (n, f) in summary.findings.iter().enumerate() {
-        match departments.get(&(f.file.as_str(), f.sheet.as_str())) {
+        match departments.get(&(&*f.file, f.sheet.as_str())) {
             Some(&d) if !f.cell.is_empty() => by_department[d].push(n),
-            _ => places[n] = inputs.get(f.file.as_str()).map(|&i| Place::Input(i)),
+            _ => places[n] = inputs.get(&*f.file).map(|&i| Place::Input(i)),
         }
     }
-    for (d, findings) in by_department.iter().enumerate() {
-        if findings.is_empty() {
-            continue;
-        }
-        let dept = &summary.departments[d];
-        let index = CellIndex::new(dept);
-        for &n in findings {
-            places[n] = Some(place_in_department(
-                &summary.findings[n],
-                d,
-                dept,
-                &index,
-                layout,
-            ));
+    // Each department is unpacked once, on every core: at 20,000 files this pass comes before
+    // any sheet can be written.
+    use rayon::prelude::*;
+    let surveyed = (0..summary.departments.len())
+        .into_par_iter()
+        .filter_map(|d| {
+            let dept = summary.departments.get(d)?;
+            let (mut lines, mut with_notes) = (1, 0);
+            for p in &dept.projects {
+                with_notes += usize::from(!p.notes.is_empty());
+                if lines < MAX_LINES {
+                    lines = lines.max(sheet_lines(
+                        [&dept.name, &p.name, &p.overview, &p.goal]
+                            .into_iter()
+                            .zip(PROJECT_WRAPPED)
+                            .map(|(text, (_, width))| lines_needed(text, width)),
+                    ));
+                }
+            }
+            let findings = &by_department[d];
+            let mut placed = Vec::with_capacity(findings.len());
+            if !findings.is_empty() {
+                let index = CellIndex::new(&dept);
+                for &n in findings {
+                    let place = place_in_department(&summary.findings[n], d, &dept, &index, layout);
+                    placed.push((n, place));
+                }
+            }
+            Some((lines, with_notes, placed))
+        })
+        .collect::<Vec<_>>();
+    let (mut project_lines, mut projects_with_notes) = (1, 0);
+    for (lines, with_notes, placed) in surveyed {
+        project_lines = project_lines.max(lines);
+        projects_with_notes += with_notes;
+        for (n, place) in placed {
+            places[n] = Some(place);
         }
     }
-    places
+    Survey {
+        places,
+        project_lines,
+        projects_with_notes,
+    }
+}
+
+/// What [`survey`] finds.
+struct Survey {
+    places: Vec<Option<Place>>,
+    /// Lines of text every row of 汇总 must be high enough for.
+    project_lines: usize,
+    /// Projects whose figures carry a note.
+    projects_with_notes: usize,
 }
 
 fn place_in_department(
@@ -1168,7 +1205,11 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
     let draft = Layout::new(summary, options.rows_per_sheet, 0);
     let intro_rows = readme_intro(summary, labels, &draft, NoteCount::default()).len();
     let layout = Layout::new(summary, options.rows_per_sheet, intro_rows as u32);
-    let places = locate(summary, &layout);
+    let Survey {
+        places,
+        project_lines,
+        projects_with_notes,
+    } = survey(summary, &layout);
     let [project_marks, indicator_marks, department_marks] = marks(summary, &places);
 
     // 指标 is most of the work: it is written on a thread of its own while this one writes
@@ -1177,15 +1218,9 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
     formats.register(&mut workbook);
     let mut indicator_sheets = Sheets::new(&mut workbook, layout.indicator_parts())?;
     let mut sheets = Sheets::new(&mut workbook, 4)?;
+    // 汇总 may hold a quarter of the notes; 指标 what 汇总 leaves, known before either is written.
     let project_allowance = options.max_notes / 4;
-    // What 汇总 leaves of the allowance, known before 汇总 is written.
-    let project_notes = summary
-        .departments
-        .iter()
-        .flat_map(|d| &d.projects)
-        .filter(|p| !p.notes.is_empty())
-        .count()
-        .min(project_allowance);
+    let project_notes = projects_with_notes.min(project_allowance);
     let (indicator_notes, project_notes_written) = std::thread::scope(|scope| {
         let indicators = scope.spawn(|| {
             write_indicators(
@@ -1206,7 +1241,10 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
                 project_marks,
                 &formats,
                 options,
-                project_allowance,
+                ProjectRows {
+                    lines: project_lines,
+                    notes: project_allowance,
+                },
             )?;
             write_totals(
                 &mut sheets,
@@ -1238,6 +1276,18 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
     Ok(workbook)
 }
 
+/// The wrapped columns of 汇总 and their widths: 部门, 项目名称, 项目概况, 年度绩效目标.
+const PROJECT_WRAPPED: [(u16, usize); 4] =
+    [(P_DEPT, 20), (P_NAME, 24), (P_OVERVIEW, 40), (P_GOAL, 40)];
+
+/// What 汇总 must know of all its rows before it writes the first.
+struct ProjectRows {
+    /// Lines of text every row is high enough for.
+    lines: usize,
+    /// Cell notes the sheet may hold.
+    notes: usize,
+}
+
 fn write_projects(
     sheets: &mut Sheets,
     summary: &Summary,
@@ -1245,26 +1295,25 @@ fn write_projects(
     mut marks: Marks,
     f: &Formats,
     options: &WorkbookOptions<'_>,
-    notes: usize,
+    rows: ProjectRows,
 ) -> Result<NoteCount, XlsxError> {
     let labels = options.labels;
-    let mut w = SheetWriter::new(sheets, SHEET_PROJECTS, &PROJECT_HEADERS, f, labels, notes)?;
-    let wrapped = [(P_DEPT, 20), (P_NAME, 24), (P_OVERVIEW, 40), (P_GOAL, 40)];
-    for (col, width) in wrapped {
+    let mut w = SheetWriter::new(
+        sheets,
+        SHEET_PROJECTS,
+        &PROJECT_HEADERS,
+        f,
+        labels,
+        rows.notes,
+    )?;
+    for (col, width) in PROJECT_WRAPPED {
         w.wrap_column(col, width)?;
     }
     for col in [P_BUDGET, P_OWN, P_TRANSFER] {
         w.column_kind(col, Kind::Amount)?;
     }
     w.limit_column(P_SOURCE, 30);
-    w.line_height(sheet_lines(summary.departments.iter().flat_map(|d| {
-        d.projects.iter().flat_map(move |p| {
-            [&d.name, &p.name, &p.overview, &p.goal]
-                .into_iter()
-                .zip(wrapped)
-                .map(|(text, (_, width))| lines_needed(text, width))
-        })
-    })));
+    w.line_height(rows.lines);
 
     let mut n = 0;
     for (d_index, d) in summary.departments.iter().enumerate() {
@@ -1389,31 +1438,34 @@ fn write_indicators(
     let mut notes = NoteCount::default();
     let mut w = new_sheet(sheets, part, notes_left)?;
     let unassigned_label = labels.t(UNASSIGNED_LABEL);
-    let rows = summary.departments.iter().flat_map(|d| {
-        d.projects
+    let mut n = 0;
+    for d in summary.departments.iter() {
+        let rows = d
+            .projects
             .iter()
-            .flat_map(move |p| {
+            .flat_map(|p| {
                 p.indicators
                     .iter()
-                    .map(move |i| (d, p.seq.as_str(), p.name.as_str(), i, false))
+                    .map(move |i| (p.seq.as_str(), p.name.as_str(), i, false))
             })
             .chain(
                 d.unassigned
                     .iter()
-                    .map(move |u| (d, "", unassigned_label, &u.indicator, true)),
-            )
-    });
-    for (n, (d, seq, project, i, unassigned)) in rows.enumerate() {
-        if w.row == layout.rows_per_sheet {
-            // Past Excel's row limit the table continues on 指标(2), 指标(3), …
-            let count = w.finish(sheets)?;
-            notes_left -= count.written;
-            notes += count;
-            part += 1;
-            w = new_sheet(sheets, part, notes_left)?;
+                    .map(|u| ("", unassigned_label, &u.indicator, true)),
+            );
+        for (seq, project, i, unassigned) in rows {
+            if w.row == layout.rows_per_sheet {
+                // Past Excel's row limit the table continues on 指标(2), 指标(3), …
+                let count = w.finish(sheets)?;
+                notes_left -= count.written;
+                notes += count;
+                part += 1;
+                w = new_sheet(sheets, part, notes_left)?;
+            }
+            w.next_row(marks.take(n));
+            write_indicator_row(&mut w, &d, seq, project, i, unassigned)?;
+            n += 1;
         }
-        w.next_row(marks.take(n));
-        write_indicator_row(&mut w, d, seq, project, i, unassigned)?;
     }
     notes += w.finish(sheets)?;
     Ok(notes)
@@ -1458,13 +1510,13 @@ fn write_totals(
     w.column_kind(T_DECLARED_AMOUNT, Kind::Amount)?;
     let mut grand = [0.0f64; 11];
     let key = projects_range(P_KEY, layout.projects);
-    for (index, d) in summary.departments.iter().enumerate() {
+    for (index, d) in summary.departments.heads().enumerate() {
         let row = w.next_row(marks.take(index)) + 1;
-        let sums = d.budget_sums();
+        let sums = d.budget_sums;
         let declared_amount = d.declared.footnote_total_wan.or(d.declared.sum_row_wan);
         let difference = declared_amount.map(|a| round_cents(sums[0] - a));
         let findings = summary.department_findings.get(index).copied().unwrap_or(0);
-        let unassigned = d.unassigned.len() as f64;
+        let unassigned = d.unassigned as f64;
 
         // Each figure that 汇总 holds is a formula over 汇总, by the department's number
         // (部门编号): unique where two departments share a name, and never read as a pattern.
@@ -1478,7 +1530,7 @@ fn write_totals(
         w.formula(
             T_PROJECTS,
             format!("=COUNTIFS({key},$N{row})"),
-            d.projects.len() as f64,
+            d.projects() as f64,
             Kind::Count,
         )?;
         for (k, col) in [P_BUDGET, P_OWN, P_TRANSFER].into_iter().enumerate() {
@@ -1504,39 +1556,30 @@ fn write_totals(
         w.formula(
             T_INDICATORS,
             format!("={}+L{row}", by_key(P_INDICATORS)),
-            d.indicator_count() as f64,
+            d.indicators as f64,
             Kind::Count,
         )?;
-        w.count(T_DUPLICATES, Some(d.duplicates_collapsed() as f64))?;
+        w.count(T_DUPLICATES, Some(d.duplicates_collapsed as f64))?;
         w.count(T_FINDINGS, Some(findings as f64))?;
         w.count(T_UNASSIGNED, Some(unassigned))?;
         w.text(T_FILE, &format!("[{}]{}", d.file, d.sheet))?;
         w.count(T_KEY, Some((index + 1) as f64))?;
-        let indicators: Vec<&Indicator> = d
-            .projects
-            .iter()
-            .flat_map(|p| &p.indicators)
-            .chain(d.unassigned.iter().map(|u| &u.indicator))
-            .collect();
         for (k, category) in summary.level1_categories.iter().enumerate() {
-            let n = indicators
-                .iter()
-                .filter(|i| i.level1.as_deref() == Some(category.as_str()))
-                .count();
+            let n = d.level1_count(category);
             category_totals[k] += n;
             w.count(T_CATEGORIES + k as u16, Some(n as f64))?;
         }
 
         let figures = [
-            Some(d.projects.len() as f64),
+            Some(d.projects() as f64),
             Some(sums[0]),
             Some(sums[1]),
             Some(sums[2]),
             d.declared.project_count.map(f64::from),
             declared_amount,
             difference,
-            Some(d.indicator_count() as f64),
-            Some(d.duplicates_collapsed() as f64),
+            Some(d.indicators as f64),
+            Some(d.duplicates_collapsed as f64),
             Some(findings as f64),
             Some(unassigned),
         ];

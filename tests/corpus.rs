@@ -125,7 +125,7 @@ fn the_generated_corpus_reads_back_as_generated() {
     let want: Vec<GenDepartment> = (0..FILES).map(corpus::department).collect();
     assert_eq!(summary.departments.len(), FILES, "one department per file");
     for (got, want) in summary.departments.iter().zip(&want) {
-        assert_department(got, want);
+        assert_department(&got, want);
     }
 
     let t = &summary.totals;
