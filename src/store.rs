@@ -154,8 +154,10 @@ impl StoredDepartment {
             unassigned,
             cells,
         };
-        // Encoding plain data into a Vec cannot fail.
-        let encoded = postcard::to_stdvec(&pack).unwrap_or_default();
+        // Strings, numbers and sequences of known length always encode; were that ever to fail,
+        // the panic is raised here, in the file's worker, which reports it as internal_error for
+        // this file and goes on with the others.
+        let encoded = postcard::to_stdvec(&pack).expect("a department encodes");
         StoredDepartment {
             head,
             packed: lz4_flex::compress_prepend_size(&encoded).into_boxed_slice(),
