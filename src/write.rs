@@ -983,10 +983,6 @@ impl<'f> SheetWriter<'f> {
         }
     }
 
-    fn is_wrapped(&self, col: u16) -> bool {
-        self.wrapped.iter().any(|w| w.0 == col)
-    }
-
     /// A filled but empty cell where a finding points at a value that is missing.
     fn blank_if_marked(&mut self, col: u16) -> Result<(), XlsxError> {
         if let Some(s) = self.severity(col) {
@@ -1002,10 +998,10 @@ impl<'f> SheetWriter<'f> {
         }
         // Excel's cell limit; the check stage has raised text_too_long for data this long.
         let text = cut_for_cell(text);
-        let kind = if self.is_wrapped(col) {
-            Kind::Wrap
-        } else {
-            Kind::Text
+        // A wrapped column's text wraps; any other text is plain text.
+        let kind = match self.column_kinds.get(col as usize) {
+            Some(Kind::Wrap) => Kind::Wrap,
+            _ => Kind::Text,
         };
         self.note_width(col, text.width());
         let severity = self.severity(col);

@@ -86,27 +86,32 @@ fn notes(path: &Path, sheet_part: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The fill colour (RGB, e.g. "FFC7CE") of a cell, if it has one.
-fn fill(path: &Path, sheet_part: &str, cell: &str) -> Option<String> {
-    let sheet = part(path, sheet_part);
-    let styles = part(path, "xl/styles.xml");
-    let style: usize = Regex::new(&format!(r#"<c r="{cell}" s="(\d+)""#))
+/// The `<xf …>` element (with its alignment) that styles a cell of a sheet part; a cell with
+/// no style attribute has the default, the first.
+fn cell_xf(sheet: &str, styles: &str, cell: &str) -> String {
+    let index: usize = Regex::new(&format!(r#"<c r="{cell}" s="(\d+)""#))
         .expect("re")
-        .captures(&sheet)?[1]
-        .parse()
-        .ok()?;
+        .captures(sheet)
+        .map_or(0, |c| c[1].parse().expect("style index"));
     let xfs = styles
         .split("<cellXfs")
-        .nth(1)?
-        .split("</cellXfs>")
-        .next()?;
-    let xf = Regex::new(r"<xf [^>]*>")
+        .nth(1)
+        .and_then(|x| x.split("</cellXfs>").next())
+        .expect("cellXfs");
+    Regex::new(r"<xf [^>]*>(?:<alignment[^>]*>)?")
         .expect("re")
         .find_iter(xfs)
-        .nth(style)?;
-    let fill_id: usize = Regex::new(r#"fillId="(\d+)""#)
-        .expect("re")
-        .captures(xf.as_str())?[1]
+        .nth(index)
+        .expect("xf")
+        .as_str()
+        .to_string()
+}
+
+/// The fill colour (RGB, e.g. "FFC7CE") of a cell, if it has one.
+fn fill(path: &Path, sheet_part: &str, cell: &str) -> Option<String> {
+    let styles = part(path, "xl/styles.xml");
+    let xf = cell_xf(&part(path, sheet_part), &styles, cell);
+    let fill_id: usize = Regex::new(r#"fillId="(\d+)""#).expect("re").captures(&xf)?[1]
         .parse()
         .ok()?;
     let fills = styles.split("<fills").nth(1)?.split("</fills>").next()?;
@@ -122,34 +127,20 @@ fn fill(path: &Path, sheet_part: &str, cell: &str) -> Option<String> {
 
 /// The `<xf …>` element that styles a cell, and the number format code it names, if any.
 fn style(path: &Path, sheet_part: &str, cell: &str) -> (String, Option<String>) {
-    let sheet = part(path, sheet_part);
     let styles = part(path, "xl/styles.xml");
-    let index: usize = Regex::new(&format!(r#"<c r="{cell}" s="(\d+)""#))
-        .expect("re")
-        .captures(&sheet)
-        .map_or(0, |c| c[1].parse().expect("style index"));
-    let xfs = styles
-        .split("<cellXfs")
-        .nth(1)
-        .and_then(|x| x.split("</cellXfs>").next())
-        .expect("cellXfs");
-    let xf = Regex::new(r"<xf [^>]*>(?:<alignment[^>]*>)?")
-        .expect("re")
-        .find_iter(xfs)
-        .nth(index)
-        .expect("xf")
-        .as_str()
-        .to_string();
-    let id = Regex::new(r#"numFmtId="(\d+)""#)
+    let xf = cell_xf(&part(path, sheet_part), &styles, cell);
+    let code = Regex::new(r#"numFmtId="(\d+)""#)
         .expect("re")
         .captures(&xf)
-        .map(|c| c[1].to_string());
-    let code = id.and_then(|id| {
-        Regex::new(&format!(r#"<numFmt numFmtId="{id}" formatCode="([^"]*)""#))
+        .and_then(|id| {
+            Regex::new(&format!(
+                r#"<numFmt numFmtId="{}" formatCode="([^"]*)""#,
+                &id[1]
+            ))
             .expect("re")
             .captures(&styles)
             .map(|c| c[1].to_string())
-    });
+        });
     (xf, code)
 }
 
