@@ -162,9 +162,11 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
 
 /// One `text_too_long` finding per text that a summary cell cannot hold whole.
 fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Option<usize>)) {
-    let mut long = |what: String, text: &str, cell: &str, project: Option<usize>| {
+    // `what` is only spelled out for a text that is too long: nearly none are.
+    let mut long = |what: &dyn Fn() -> String, text: &str, cell: &str, project: Option<usize>| {
         let len = cell_len(text);
         if len > MAX_CELL_CHARS {
+            let what = what();
             add(
                 Code::TextTooLong,
                 cell,
@@ -183,21 +185,25 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
             .unwrap_or_default()
     };
     long(
-        "部门名称".to_string(),
+        &|| "部门名称".to_string(),
         &dept.name,
         &cell_of(&dept.name_source),
         None,
     );
     for (index, p) in dept.projects.iter().enumerate() {
         let cell = cell_of(&p.source);
-        let name = short(&p.name);
         for (what, text) in [
             ("序号", p.seq.as_str()),
             ("项目名称", p.name.as_str()),
             ("项目概况", p.overview.as_str()),
             ("年度绩效目标", p.goal.as_str()),
         ] {
-            long(format!("项目「{name}」的{what}"), text, &cell, Some(index));
+            long(
+                &|| format!("项目「{}」的{what}", short(&p.name)),
+                text,
+                &cell,
+                Some(index),
+            );
         }
     }
     let indicators = dept
@@ -208,7 +214,6 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
         .chain(dept.unassigned.iter().map(|u| (None, &u.indicator)));
     for (project, i) in indicators {
         let cell = i.cells.first().cloned().unwrap_or_default();
-        let name = short(&i.name);
         let annotation = i.annotation();
         for (what, text) in [
             ("指标名称", i.name.as_str()),
@@ -219,8 +224,22 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
             ("原始单位", i.raw.unit.as_str()),
             ("标注", annotation.as_str()),
         ] {
-            long(format!("指标「{name}」的{what}"), text, &cell, project);
+            long(
+                &|| format!("指标「{}」的{what}", short(&i.name)),
+                text,
+                &cell,
+                project,
+            );
         }
+    }
+}
+
+/// "指标「name」(cell)", spelled out only when a message needs it.
+struct Described<'a>(&'a Indicator);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "指标「{}」({})", self.0.name, self.0.cells[0])
     }
 }
 
@@ -229,7 +248,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     let checks = &rules.checks;
     let [op_cell, target_cell, unit_cell] = i.field_cells.clone();
     let mut out = Vec::new();
-    let described = format!("指标「{}」({})", i.name, i.cells[0]);
+    let described = Described(i);
 
     if let Some(level1) = &i.level1
         && !rules.categories.level1.iter().any(|k| k == level1)

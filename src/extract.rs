@@ -447,7 +447,7 @@ fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Op
     // A named project with a figure in its budget cell is a project without indicators.
     let budget_is_figure = cols
         .budget
-        .is_some_and(|c| parse_number(&grid.text(row, c)).is_some());
+        .is_some_and(|c| parse_number(&grid.text_ref(row, c)).is_some());
     if !grid.get(row, cols.project_name).is_empty() && budget_is_figure {
         return None;
     }
@@ -489,7 +489,9 @@ fn starts_project(grid: &Grid, row: u32, cols: &Columns, has_indicator: bool) ->
         return true;
     }
     match cols.seq {
-        Some(c) if filled(Some(c)) => has_indicator || parse_number(&grid.text(row, c)).is_some(),
+        Some(c) if filled(Some(c)) => {
+            has_indicator || parse_number(&grid.text_ref(row, c)).is_some()
+        }
         _ => false,
     }
 }
@@ -498,7 +500,7 @@ fn starts_project(grid: &Grid, row: u32, cols: &Columns, has_indicator: bool) ->
 fn repeats_header(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool {
     let names = |col: u32, field: Field| {
         rules
-            .header_field(&grid.text(row, col))
+            .header_field(&grid.text_ref(row, col))
             .is_some_and(|(f, _)| f == field)
     };
     names(cols.project_name, Field::ProjectName) || names(cols.indicator_name, Field::IndicatorName)
@@ -513,7 +515,7 @@ fn is_labelled(grid: &Grid, row: u32, cols: &Columns, is_label: impl Fn(&str) ->
     if let Some((first, _)) = grid.row_cells(row).next() {
         label_cols.push(first);
     }
-    label_cols.iter().any(|&c| is_label(&grid.text(row, c)))
+    label_cols.iter().any(|&c| is_label(&grid.text_ref(row, c)))
 }
 
 /// The text of a row that holds exactly one non-empty cell.

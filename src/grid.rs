@@ -29,11 +29,18 @@ impl CellValue {
     /// The value as the user would read it: numbers without float noise, errors as written,
     /// nothing for a formula without a result (that one is reported, never read as a value).
     pub fn text(&self) -> String {
+        self.text_ref().into_owned()
+    }
+
+    /// [`CellValue::text`] without a copy where the cell holds the text already: for tests
+    /// on every cell of a sheet that keep nothing.
+    pub fn text_ref(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
         match self {
-            CellValue::Empty | CellValue::Formula(_) => String::new(),
-            CellValue::Text(s) => crate::text::clean(s).to_string(),
-            CellValue::Number(n) => crate::text::format_number(*n),
-            CellValue::Error(e) => e.clone(),
+            CellValue::Empty | CellValue::Formula(_) => Cow::Borrowed(""),
+            CellValue::Text(s) => Cow::Borrowed(crate::text::clean(s)),
+            CellValue::Number(n) => Cow::Owned(crate::text::format_number(*n)),
+            CellValue::Error(e) => Cow::Borrowed(e),
         }
     }
 }
@@ -132,6 +139,11 @@ impl Grid {
     /// The cell's text, trimmed; empty for empty cells.
     pub fn text(&self, row: u32, col: u32) -> String {
         self.get(row, col).text()
+    }
+
+    /// [`Grid::text`], borrowed where it can be.
+    pub fn text_ref(&self, row: u32, col: u32) -> std::borrow::Cow<'_, str> {
+        self.get(row, col).text_ref()
     }
 
     pub fn row_count(&self) -> u32 {

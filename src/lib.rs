@@ -130,21 +130,13 @@ pub fn consolidate(
 ) -> Result<Summary, RunError> {
     let summary = build_summary(options, rules, progress)?;
     // Both outputs are complete before either replaces its target, so a failure while writing
-    // leaves the previous summary and report together. They are written side by side: the
-    // report takes a core that the workbook's single writer leaves idle.
-    let report_path = options.report_path();
-    let (workbook, report) = std::thread::scope(|scope| {
-        let report = scope.spawn(|| write::stage_report(&summary, &report_path));
-        let workbook = write::stage_workbook(
-            &summary,
-            &options.output,
-            &write::WorkbookOptions::new(&options.labels),
-        );
-        let report = report
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (workbook, report)
-    });
+    // leaves the previous summary and report together.
+    let (workbook, report) = write::stage_outputs(
+        &summary,
+        &options.output,
+        &options.report_path(),
+        &write::WorkbookOptions::new(&options.labels),
+    );
     let (workbook, report) = (workbook?, report?);
     workbook.commit()?;
     report.commit()?;

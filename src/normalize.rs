@@ -603,7 +603,7 @@ fn parse_target(raw: &str, written_unit: &str, rules: &Rules) -> Target {
     let words = || Target::Words(clean(raw).to_string());
     let (lead, rest) = match rules.leading_operator(&folded) {
         Some((op, len)) => (Some(op), &folded[len..]),
-        None => (None, folded.as_str()),
+        None => (None, &*folded),
     };
     let (trail, rest) = match rules.trailing_operator(rest) {
         Some((op, len)) => (Some(op), &rest[..rest.len() - len]),

@@ -18,6 +18,7 @@ mod html;
 mod ods_scan;
 pub mod sniff;
 mod xls_scan;
+mod xlsx_merges;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -256,7 +257,7 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         ),
         Some(Format::Xlsx) => {
             check_archive(&bytes, limits, "xlsx")?;
-            read_xlsx(bytes, limits)?
+            read_xlsx(&bytes, limits)?
         }
         Some(Format::Xls) => {
             // calamine builds every sheet whole on opening: measure them first.
@@ -542,17 +543,29 @@ fn date_text(d: &calamine::ExcelDateTime) -> String {
     }
 }
 
-fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> {
+fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<FileContent, ReadError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let mut content = FileContent::default();
-    for sheet in workbook.sheets_metadata().to_vec() {
+    let sheets = workbook.sheets_metadata().to_vec();
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    let mut parts = xlsx_merges::SheetParts::find(bytes, &names);
+    for sheet in &sheets {
         if sheet.visible != SheetVisible::Visible {
             content.skipped_sheets.push(hidden(&sheet.name));
             continue;
         }
-        let merges = workbook
-            .merge_cells_by_sheet_name(&sheet.name)
-            .map_err(xlsx_error)?;
+        let fast = parts
+            .as_mut()
+            .and_then(|p| p.merges(&sheet.name, limits.max_bytes));
+        let merges = match fast {
+            Some(merges) => merges,
+            None => workbook
+                .merge_cells_by_sheet_name(&sheet.name)
+                .map_err(xlsx_error)?
+                .iter()
+                .map(merge_from)
+                .collect(),
+        };
         let mut grid = Grid::new(sheet.name.clone());
         let mut reader = match workbook.worksheet_cells_reader(&sheet.name) {
             Ok(reader) => reader,
@@ -587,7 +600,7 @@ fn read_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> 
                 .push(too_many_cells(&sheet.name, limits));
             continue;
         }
-        grid.merges = Some(merges.iter().map(merge_from).collect());
+        grid.merges = Some(merges);
         content.grids.push(grid);
     }
     Ok(content)

@@ -270,6 +270,8 @@ pub struct Rules {
     pub document: DocumentPatterns,
     /// Words that mark a target as qualitative (folded).
     qualitative_words: Vec<String>,
+    /// `checks.placeholders`, folded once here rather than on every cell.
+    placeholders: Vec<String>,
     pub checks: CheckRules,
     pub template: TemplateRules,
     pub categories: CategoryRules,
@@ -343,7 +345,7 @@ impl Rules {
                 if folded.is_empty() {
                     return Err(invalid(key, "an empty header name matches nothing".into()));
                 }
-                if let Some(previous) = headers.insert(folded, field)
+                if let Some(previous) = headers.insert(folded.into_owned(), field)
                     && previous != field
                 {
                     return Err(invalid(
@@ -392,7 +394,7 @@ impl Rules {
             .target_units
             .known
             .iter()
-            .map(|u| fold(u))
+            .map(|u| fold(u).into_owned())
             .filter(|u| !u.is_empty())
             .collect();
 
@@ -404,7 +406,7 @@ impl Rules {
                     "the factor to 万元 must be a positive number".into(),
                 ));
             }
-            amount_units.insert(fold(unit), *factor);
+            amount_units.insert(fold(unit).into_owned(), *factor);
         }
 
         let compile = |key: &str, patterns: &[String]| -> Result<Vec<Regex>, RulesError> {
@@ -462,9 +464,24 @@ impl Rules {
             source_text: text.to_string(),
             header_search_rows: raw.table.header_search_rows,
             amount_tolerance_wan: raw.table.amount_tolerance_wan,
-            sum_row_labels: raw.table.sum_row_labels.iter().map(|s| fold(s)).collect(),
-            subtotal_labels: raw.table.subtotal_labels.iter().map(|s| fold(s)).collect(),
-            ignored_sheets: raw.table.ignored_sheets.iter().map(|s| fold(s)).collect(),
+            sum_row_labels: raw
+                .table
+                .sum_row_labels
+                .iter()
+                .map(|s| fold(s).into_owned())
+                .collect(),
+            subtotal_labels: raw
+                .table
+                .subtotal_labels
+                .iter()
+                .map(|s| fold(s).into_owned())
+                .collect(),
+            ignored_sheets: raw
+                .table
+                .ignored_sheets
+                .iter()
+                .map(|s| fold(s).into_owned())
+                .collect(),
             headers,
             operators,
             units,
@@ -474,7 +491,18 @@ impl Rules {
             trailing_operators,
             target_units,
             document,
-            qualitative_words: raw.qualitative.words.iter().map(|w| fold(w)).collect(),
+            qualitative_words: raw
+                .qualitative
+                .words
+                .iter()
+                .map(|w| fold(w).into_owned())
+                .collect(),
+            placeholders: raw
+                .checks
+                .placeholders
+                .iter()
+                .map(|p| fold(p).into_owned())
+                .collect(),
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,
@@ -483,7 +511,7 @@ impl Rules {
 
     /// The factor that turns amounts in this unit into 万元 ("元" → 0.0001), if the rules know it.
     pub fn amount_scale(&self, unit: &str) -> Option<f64> {
-        self.amount_units.get(&fold(unit)).copied()
+        self.amount_units.get(&*fold(unit)).copied()
     }
 
     /// An operator written at the start of folded text ("≥95", "不低于95"): the canonical
@@ -523,7 +551,7 @@ impl Rules {
     /// The field a header cell names, with the unit it gives in brackets ("预算金额(万元)").
     pub fn header_field(&self, cell: &str) -> Option<(Field, Option<String>)> {
         let folded = fold(cell);
-        if let Some(&field) = self.headers.get(&folded) {
+        if let Some(&field) = self.headers.get(&*folded) {
             return Some((field, None));
         }
         // "预算金额(万元)" or "预算金额[元]": the name before the bracket, the unit inside it.
@@ -539,19 +567,20 @@ impl Rules {
 
     /// Is this a sheet of instructions or a cover, not to be searched for a table?
     pub fn is_ignored_sheet(&self, name: &str) -> bool {
-        self.ignored_sheets.contains(&fold(name))
+        let folded = fold(name);
+        self.ignored_sheets.iter().any(|s| *s == folded)
     }
 
     /// Is this cell a 小计 label?
     pub fn is_subtotal_label(&self, cell: &str) -> bool {
         let folded = fold(cell);
-        !folded.is_empty() && self.subtotal_labels.contains(&folded)
+        !folded.is_empty() && self.subtotal_labels.iter().any(|l| *l == folded)
     }
 
     /// Is this cell a 合计 label?
     pub fn is_sum_label(&self, cell: &str) -> bool {
         let folded = fold(cell);
-        !folded.is_empty() && self.sum_row_labels.contains(&folded)
+        !folded.is_empty() && self.sum_row_labels.iter().any(|l| *l == folded)
     }
 
     /// The canonical operators, sorted (≤ < = > ≥), for drop-downs.
@@ -564,13 +593,13 @@ impl Rules {
 
     /// The canonical operator for a written one (≧ → ≥), if the rules know it.
     pub fn operator(&self, written: &str) -> Option<&str> {
-        self.operators.get(&fold(written)).map(String::as_str)
+        self.operators.get(&*fold(written)).map(String::as_str)
     }
 
     /// The canonical unit for a written one (比例 → %); unknown units come back as written.
     pub fn unit(&self, written: &str) -> String {
         let folded = fold(written);
-        match self.units.get(&folded) {
+        match self.units.get(&*folded) {
             Some(canonical) => canonical.clone(),
             None => crate::text::clean(written).to_string(),
         }
@@ -589,15 +618,14 @@ impl Rules {
         let folded = fold(text);
         !folded.is_empty()
             && self
-                .checks
                 .placeholders
                 .iter()
-                .any(|p| folded.contains(fold(p).as_str()))
+                .any(|p| folded.contains(p.as_str()))
     }
 
     /// The canonical unit for one glued to a number ("10G" → GB), if the rules know it.
     pub fn glued_unit(&self, suffix: &str) -> Option<&str> {
-        self.glued_units.get(&fold(suffix)).map(String::as_str)
+        self.glued_units.get(&*fold(suffix)).map(String::as_str)
     }
 }
 
@@ -621,7 +649,7 @@ fn index_synonyms(
                     "an empty spelling matches nothing".into(),
                 ));
             }
-            if let Some(previous) = index.insert(folded, canonical.clone())
+            if let Some(previous) = index.insert(folded.into_owned(), canonical.clone())
                 && &previous != canonical
             {
                 return Err(invalid(

@@ -1,13 +1,21 @@
 //! Small text helpers shared by every stage: width folding, number parsing and cell names.
 
+use std::borrow::Cow;
+
 /// Folds full-width ASCII forms (Ａ, １, ＞, （) to their half-width forms and removes all
 /// white space, including the ideographic space. Rules and input are both folded before
 /// they are compared, so a rules file never has to list both widths.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(fold_char)
-        .collect()
+/// Most cells need no folding; they come back borrowed, without an allocation.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_whitespace() || fold_char(c) != c) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(fold_char)
+            .collect(),
+    )
 }
 
 /// Folds full-width ASCII forms to half-width and the ideographic space to a space, keeping
@@ -35,7 +43,7 @@ pub fn clean(s: &str) -> &str {
 /// Parses an amount or a target written as text: "1,709.50", "１１０", " 95 ".
 /// Thousands separators are accepted only in their proper places, so "1,5" is not 15.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let folded: String = fold(s);
+    let folded = fold(s);
     if folded.is_empty() {
         return None;
     }

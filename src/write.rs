@@ -309,12 +309,56 @@ pub fn stage_workbook(
     path: &Path,
     options: &WorkbookOptions<'_>,
 ) -> Result<Staged, WriteError> {
+    stage_workbook_with(summary, path, options, &|| {})
+}
+
+/// [`stage_workbook`], calling `sheets_written` once every sheet is written, before the
+/// workbook is compressed into its file.
+fn stage_workbook_with(
+    summary: &Summary,
+    path: &Path,
+    options: &WorkbookOptions<'_>,
+    sheets_written: &(dyn Fn() + Sync),
+) -> Result<Staged, WriteError> {
     let xlsx = |source: XlsxError| WriteError::Xlsx {
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = build_workbook(summary, options).map_err(xlsx)?;
+    let mut workbook = build_workbook(summary, options, sheets_written).map_err(xlsx)?;
     stage(path, |file| workbook.save_to_writer(file).map_err(xlsx))
+}
+
+/// The workbook and the report, both staged; neither replaces its target.
+///
+/// The report waits until the workbook's sheets are written. Writing them keeps both cores
+/// busy (指标 on one thread, the other sheets and the unpacking of 指标's departments on
+/// others), but compressing the workbook into its file is one thread's work: the report
+/// takes the idle core then. Written from the start, it took CPU from 指标, the longest task.
+pub fn stage_outputs(
+    summary: &Summary,
+    workbook_path: &Path,
+    report_path: &Path,
+    options: &WorkbookOptions<'_>,
+) -> (Result<Staged, WriteError>, Result<Staged, WriteError>) {
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        let report = scope.spawn(move || {
+            // A message, or a hung-up sender when the workbook failed before its sheets were
+            // written: the report is written all the same.
+            let _ = wait.recv();
+            stage_report(summary, report_path)
+        });
+        let workbook = {
+            let notify = move || {
+                let _ = go.send(());
+            };
+            stage_workbook_with(summary, workbook_path, options, &notify)
+        };
+        let report = report
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (workbook, report)
+    })
 }
 
 /// Writes the JSON report.
@@ -1182,7 +1226,11 @@ fn source(file: &str, sheet_and_cell: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The workbook.
 
-fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Workbook, XlsxError> {
+fn build_workbook(
+    summary: &Summary,
+    options: &WorkbookOptions<'_>,
+    sheets_written: &(dyn Fn() + Sync),
+) -> Result<Workbook, XlsxError> {
     let labels = options.labels;
     let mut workbook = Workbook::new();
     // A fixed creation time keeps reruns byte-identical.
@@ -1258,6 +1306,7 @@ fn build_workbook(summary: &Summary, options: &WorkbookOptions<'_>) -> Result<Wo
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (indicators, others)
     });
+    sheets_written();
     let (indicator_notes, project_notes_written) = (indicator_notes?, project_notes_written?);
     debug_assert_eq!(project_notes_written.written, project_notes);
     let mut notes = project_notes_written;
@@ -1435,36 +1484,38 @@ fn write_indicators(
     let mut w = new_sheet(sheets, part, notes_left)?;
     let unassigned_label = labels.t(UNASSIGNED_LABEL);
     let mut n = 0;
-    for d in summary.departments.iter() {
-        let rows = d
-            .projects
-            .iter()
-            .flat_map(|p| {
-                p.indicators
-                    .iter()
-                    .map(move |i| (p.seq.as_str(), p.name.as_str(), i, false))
-            })
-            .chain(
-                d.unassigned
-                    .iter()
-                    .map(|u| ("", unassigned_label, &u.indicator, true)),
-            );
-        for (seq, project, i, unassigned) in rows {
-            if w.row == layout.rows_per_sheet {
-                // Past Excel's row limit the table continues on 指标(2), 指标(3), …
-                let count = w.finish(sheets)?;
-                notes_left -= count.written;
-                notes += count;
-                part += 1;
-                w = new_sheet(sheets, part, notes_left)?;
+    summary.departments.with_unpacked_ahead(|departments| {
+        for d in departments {
+            let rows = d
+                .projects
+                .iter()
+                .flat_map(|p| {
+                    p.indicators
+                        .iter()
+                        .map(move |i| (p.seq.as_str(), p.name.as_str(), i, false))
+                })
+                .chain(
+                    d.unassigned
+                        .iter()
+                        .map(|u| ("", unassigned_label, &u.indicator, true)),
+                );
+            for (seq, project, i, unassigned) in rows {
+                if w.row == layout.rows_per_sheet {
+                    // Past Excel's row limit the table continues on 指标(2), 指标(3), …
+                    let count = w.finish(sheets)?;
+                    notes_left -= count.written;
+                    notes += count;
+                    part += 1;
+                    w = new_sheet(sheets, part, notes_left)?;
+                }
+                w.next_row(marks.take(n));
+                write_indicator_row(&mut w, &d, seq, project, i, unassigned)?;
+                n += 1;
             }
-            w.next_row(marks.take(n));
-            write_indicator_row(&mut w, &d, seq, project, i, unassigned)?;
-            n += 1;
         }
-    }
-    notes += w.finish(sheets)?;
-    Ok(notes)
+        notes += w.finish(sheets)?;
+        Ok(notes)
+    })
 }
 
 /// A range of 汇总's column, over its data rows, for formulas.
