@@ -315,10 +315,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     }
     let up = checks.direction.more.iter().any(|o| *o == i.op);
     let down = checks.direction.less.iter().any(|o| *o == i.op);
-    fn contains<'a>(words: &'a [String], name: &str) -> Option<&'a String> {
-        words.iter().find(|w| name.contains(w.as_str()))
-    }
-    if let Some(word) = contains(&checks.direction.down, &i.name).filter(|_| up) {
+    if let Some(word) = rules.direction_down_word(&i.name).filter(|_| up) {
         out.push((
             Code::DirectionMismatch,
             op_cell.clone(),
@@ -327,7 +324,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
                 i.op, i.text
             ),
         ));
-    } else if let Some(word) = contains(&checks.direction.up, &i.name).filter(|_| down) {
+    } else if let Some(word) = rules.direction_up_word(&i.name).filter(|_| down) {
         out.push((
             Code::DirectionMismatch,
             op_cell.clone(),
@@ -343,7 +340,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
         && v > 0.0
         && v <= 1.0
         && (i.unit.is_empty() || i.unit == checks.percent_unit)
-        && contains(&checks.direction.up, &i.name).is_some()
+        && rules.direction_up_word(&i.name).is_some()
     {
         out.push((
             Code::PercentAsFraction,

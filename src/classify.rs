@@ -50,12 +50,7 @@ fn classify_one(i: &mut Indicator, rules: &Rules) {
 /// The (一级, 二级) the rules give an indicator by its name, unit and kind of target.
 fn infer<'r>(i: &Indicator, rules: &'r Rules) -> (&'r str, &'r str) {
     let c = &rules.categories;
-    let matched = c.rules.iter().find(|r| {
-        let by_name = r.name_contains.is_empty()
-            || r.name_contains.iter().any(|w| i.name.contains(w.as_str()));
-        let by_unit = r.units.is_empty() || r.units.iter().any(|u| *u == i.unit);
-        by_name && by_unit
-    });
+    let matched = rules.category_rule(&i.name, &i.unit);
     let (level1, level2) = match matched {
         Some(r) => (r.level1.as_str(), r.level2.as_str()),
         None if i.op == QUALITATIVE => (

@@ -508,14 +508,11 @@ fn repeats_header(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> bool 
 
 /// Is the row labelled (in its 序号, name or first cell) with a label `is_label` accepts?
 fn is_labelled(grid: &Grid, row: u32, cols: &Columns, is_label: impl Fn(&str) -> bool) -> bool {
-    let mut label_cols: Vec<u32> = [cols.seq, Some(cols.project_name)]
+    let first = grid.row_cells(row).next().map(|(c, _)| c);
+    [cols.seq, Some(cols.project_name), first]
         .into_iter()
         .flatten()
-        .collect();
-    if let Some((first, _)) = grid.row_cells(row).next() {
-        label_cols.push(first);
-    }
-    label_cols.iter().any(|&c| is_label(&grid.text_ref(row, c)))
+        .any(|c| is_label(&grid.text_ref(row, c)))
 }
 
 /// The text of a row that holds exactly one non-empty cell.

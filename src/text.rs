@@ -174,7 +174,7 @@ pub fn parse_cell(cell: &str) -> Option<(u32, u32)> {
 /// The spreadsheet name of a zero-based column: 0 → A, 25 → Z, 26 → AA.
 pub fn column_name(col: u32) -> String {
     let mut n = col + 1;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(12);
     while n > 0 {
         let rem = (n - 1) % 26;
         out.push(b'A' + rem as u8);
@@ -184,9 +184,22 @@ pub fn column_name(col: u32) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The spreadsheet name of a zero-based cell: (0, 0) → A1.
+/// The spreadsheet name of a zero-based cell: (0, 0) → A1. Every indicator takes a few, so
+/// this spells them without the formatting machinery.
 pub fn cell_name(row: u32, col: u32) -> String {
-    format!("{}{}", column_name(col), row + 1)
+    let mut out = column_name(col);
+    let mut digits = [0u8; 10];
+    let (mut n, mut at) = (u64::from(row) + 1, digits.len());
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out
 }
 
 #[cfg(test)]
@@ -228,6 +241,12 @@ mod tests {
         assert_eq!(column_name(26), "AA");
         assert_eq!(column_name(16383), "XFD");
         assert_eq!(cell_name(160, 3), "D161");
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(9, 26), "AA10");
+        assert_eq!(cell_name(u32::MAX, 16383), "XFD4294967296");
+        for (row, col) in [(0, 0), (99, 7), (1_048_575, 16_383)] {
+            assert_eq!(parse_cell(&cell_name(row, col)), Some((row, col)));
+        }
     }
 
     #[test]
