@@ -164,6 +164,10 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
 fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Option<usize>)) {
     // `what` is only spelled out for a text that is too long: nearly none are.
     let mut long = |what: &dyn Fn() -> String, text: &str, cell: &str, project: Option<usize>| {
+        // A text of no more bytes than the cap has no more UTF-16 units either.
+        if text.len() <= MAX_CELL_CHARS {
+            return;
+        }
         let len = cell_len(text);
         if len > MAX_CELL_CHARS {
             let what = what();
@@ -214,7 +218,12 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
         .chain(dept.unassigned.iter().map(|u| (None, &u.indicator)));
     for (project, i) in indicators {
         let cell = i.cells.first().cloned().unwrap_or_default();
-        let annotation = i.annotation();
+        // Joined only when it might be too long: it is nearly always short.
+        let annotation = if i.notes.iter().map(|n| n.len() + 1).sum::<usize>() > MAX_CELL_CHARS {
+            i.annotation()
+        } else {
+            String::new()
+        };
         for (what, text) in [
             ("指标名称", i.name.as_str()),
             ("目标值", i.text.as_str()),

@@ -271,7 +271,7 @@ pub struct Rules {
     /// Words that mark a target as qualitative (folded).
     qualitative_words: Vec<String>,
     /// `checks.placeholders`, folded once here rather than on every cell.
-    placeholders: Vec<String>,
+    placeholders: WordSet,
     /// `checks.direction.down` and `.up`, searched for all at once.
     direction_down: WordSet,
     direction_up: WordSet,
@@ -519,12 +519,13 @@ impl Rules {
                 .enumerate()
                 .flat_map(|(n, r)| std::iter::repeat_n(n, r.name_contains.len()))
                 .collect(),
-            placeholders: raw
-                .checks
-                .placeholders
-                .iter()
-                .map(|p| fold(p).into_owned())
-                .collect(),
+            placeholders: WordSet::new(
+                &raw.checks
+                    .placeholders
+                    .iter()
+                    .map(|p| fold(p).into_owned())
+                    .collect::<Vec<_>>(),
+            ),
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,
@@ -669,11 +670,7 @@ impl Rules {
     /// Is this text a template placeholder left in (XX, ＊＊)?
     pub fn is_placeholder(&self, text: &str) -> bool {
         let folded = fold(text);
-        !folded.is_empty()
-            && self
-                .placeholders
-                .iter()
-                .any(|p| folded.contains(p.as_str()))
+        !folded.is_empty() && self.placeholders.all_in(&folded).next().is_some()
     }
 
     /// The canonical unit for one glued to a number ("10G" → GB), if the rules know it.
