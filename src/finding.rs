@@ -170,6 +170,9 @@ pub struct Finding {
     /// Index of the project within its department the finding is about, for per-project counts.
     #[serde(skip)]
     pub project: Option<usize>,
+    /// Where in its department's rows of the summary it points, once surveyed.
+    #[serde(skip)]
+    pub spot: Option<crate::write::Spot>,
 }
 
 impl Finding {
@@ -184,6 +187,7 @@ impl Finding {
             cell: cell.into(),
             message,
             project: None,
+            spot: None,
         }
     }
 

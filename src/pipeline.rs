@@ -214,8 +214,11 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
                 p.finding_count += 1;
             }
         }
+        let survey = crate::write::survey_department(&department, &mut findings);
         outcome.findings.extend(findings);
-        outcome.departments.push(StoredDepartment::new(department));
+        let mut stored = StoredDepartment::new(department);
+        stored.head.survey = survey;
+        outcome.departments.push(stored);
     }
     // One copy of the file's name for all its findings.
     let shared: std::sync::Arc<str> = std::sync::Arc::from(file);

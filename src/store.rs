@@ -31,6 +31,8 @@ pub struct Head {
     pub declared: Declared,
     /// How many indicators each 一级 category holds, by category, in name order.
     pub level1_counts: Vec<(CompactString, usize)>,
+    /// What the summary's sheets need to know of it before writing any (set by the pipeline).
+    pub survey: crate::write::DepartmentSurvey,
 }
 
 impl Head {
@@ -115,6 +117,7 @@ impl StoredDepartment {
             budget_sums: department.budget_sums(),
             declared: department.declared.clone(),
             level1_counts: level1_counts(&department),
+            survey: Default::default(),
         };
         let indicators = department
             .projects

@@ -397,6 +397,97 @@ enum Place {
     Input(usize),
 }
 
+/// Where in its own department a finding points: a [`Place`] before the department's rows are
+/// numbered among all others. Found by [`survey_department`] while the department is in hand,
+/// as its file is read, so that writing the summary need not unpack every department once more
+/// to place the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spot {
+    on: SpotOn,
+    /// The indicator's or the project's position in the department (0 for its 合计 row).
+    index: u32,
+    column: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpotOn {
+    Indicator,
+    Project,
+    Department,
+}
+
+impl Spot {
+    fn indicator(pos: usize, column: u16) -> Spot {
+        Spot {
+            on: SpotOn::Indicator,
+            index: pos as u32,
+            column,
+        }
+    }
+
+    fn project(p: usize, column: u16) -> Spot {
+        Spot {
+            on: SpotOn::Project,
+            index: p as u32,
+            column,
+        }
+    }
+
+    fn department(column: u16) -> Spot {
+        Spot {
+            on: SpotOn::Department,
+            index: 0,
+            column,
+        }
+    }
+
+    /// The cell of the summary, for the `d`-th department.
+    fn place(self, d: usize, layout: &Layout) -> Place {
+        let index = self.index as usize;
+        match self.on {
+            SpotOn::Indicator => Place::Indicator(layout.indicator_start[d] + index, self.column),
+            SpotOn::Project => Place::Project(layout.project_start[d] + index, self.column),
+            SpotOn::Department => Place::Department(d, self.column),
+        }
+    }
+}
+
+/// What writing the summary must know of a department before it writes any sheet, found while
+/// the department is in hand (see [`survey_department`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DepartmentSurvey {
+    /// Lines of text its tallest row of 汇总 needs (1 to [`MAX_LINES`]).
+    pub lines: u8,
+    /// Its projects whose figures carry a note.
+    pub projects_with_notes: u32,
+}
+
+/// Surveys one department for the summary, and spots each of its findings that names a cell.
+pub fn survey_department(dept: &Department, findings: &mut [Finding]) -> DepartmentSurvey {
+    let mut lines = 1;
+    let mut with_notes = 0;
+    for p in &dept.projects {
+        with_notes += u32::from(!p.notes.is_empty());
+        if lines < MAX_LINES {
+            lines = lines.max(sheet_lines(
+                [&dept.name, &p.name, &p.overview, &p.goal]
+                    .into_iter()
+                    .zip(PROJECT_WRAPPED)
+                    .map(|(text, (_, width))| lines_needed(text, width)),
+            ));
+        }
+    }
+    let mut index = None;
+    for f in findings.iter_mut().filter(|f| !f.cell.is_empty()) {
+        let index = index.get_or_insert_with(|| CellIndex::new(dept));
+        f.spot = Some(spot_in_department(f, dept, index));
+    }
+    DepartmentSurvey {
+        lines: lines as u8,
+        projects_with_notes: with_notes,
+    }
+}
+
 /// A cell address: sheet, zero-based row and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Address {
@@ -562,9 +653,11 @@ fn indicator_column(code: Code) -> u16 {
     }
 }
 
-/// One pass over the departments before any sheet is written: the cell of the summary each
-/// finding is about, if any (an indicator or project cell it names, else the department's row
-/// of 合计, else its input in 说明), and what 汇总 must know of all its rows.
+/// Before any sheet is written: the cell of the summary each finding is about, if any (an
+/// indicator or project cell it names, else the department's row of 合计, else its input in
+/// 说明), and what 汇总 must know of all its rows. The departments were surveyed as their files
+/// were read ([`survey_department`]); only a finding that was not spotted then makes its
+/// department be unpacked here.
 fn survey(summary: &Summary, layout: &Layout) -> Survey {
     let departments: HashMap<(&str, &str), usize> = summary
         .departments
@@ -579,51 +672,33 @@ fn survey(summary: &Summary, layout: &Layout) -> Survey {
         .map(|(n, i)| (i.path.as_str(), n))
         .collect();
     let mut places = vec![None; summary.findings.len()];
-    let mut by_department: Vec<Vec<usize>> = vec![Vec::new(); summary.departments.len()];
+    let mut unspotted: Vec<(usize, usize)> = Vec::new();
     for (n, f) in summary.findings.iter().enumerate() {
         match departments.get(&(&*f.file, f.sheet.as_str())) {
-            Some(&d) if !f.cell.is_empty() => by_department[d].push(n),
+            Some(&d) if !f.cell.is_empty() => match f.spot {
+                Some(spot) => places[n] = Some(spot.place(d, layout)),
+                None => unspotted.push((d, n)),
+            },
             _ => places[n] = inputs.get(&*f.file).map(|&i| Place::Input(i)),
         }
     }
-    // Each department is unpacked once, on every core: at 20,000 files this pass comes before
-    // any sheet can be written.
-    use rayon::prelude::*;
-    let surveyed = (0..summary.departments.len())
-        .into_par_iter()
-        .filter_map(|d| {
-            let dept = summary.departments.get(d)?;
-            let (mut lines, mut with_notes) = (1, 0);
-            for p in &dept.projects {
-                with_notes += usize::from(!p.notes.is_empty());
-                if lines < MAX_LINES {
-                    lines = lines.max(sheet_lines(
-                        [&dept.name, &p.name, &p.overview, &p.goal]
-                            .into_iter()
-                            .zip(PROJECT_WRAPPED)
-                            .map(|(text, (_, width))| lines_needed(text, width)),
-                    ));
-                }
-            }
-            let findings = &by_department[d];
-            let mut placed = Vec::with_capacity(findings.len());
-            if !findings.is_empty() {
-                let index = CellIndex::new(&dept);
-                for &n in findings {
-                    let place = place_in_department(&summary.findings[n], d, &dept, &index, layout);
-                    placed.push((n, place));
-                }
-            }
-            Some((lines, with_notes, placed))
-        })
-        .collect::<Vec<_>>();
-    let (mut project_lines, mut projects_with_notes) = (1, 0);
-    for (lines, with_notes, placed) in surveyed {
-        project_lines = project_lines.max(lines);
-        projects_with_notes += with_notes;
-        for (n, place) in placed {
-            places[n] = Some(place);
+    unspotted.sort_unstable();
+    for group in unspotted.chunk_by(|a, b| a.0 == b.0) {
+        let d = group[0].0;
+        let Some(dept) = summary.departments.get(d) else {
+            continue;
+        };
+        let index = CellIndex::new(&dept);
+        for &(_, n) in group {
+            let spot = spot_in_department(&summary.findings[n], &dept, &index);
+            places[n] = Some(spot.place(d, layout));
         }
+    }
+    let heads = summary.departments.heads();
+    let (mut project_lines, mut projects_with_notes) = (1, 0);
+    for h in heads {
+        project_lines = project_lines.max(usize::from(h.survey.lines));
+        projects_with_notes += h.survey.projects_with_notes as usize;
     }
     Survey {
         places,
@@ -641,37 +716,30 @@ struct Survey {
     projects_with_notes: usize,
 }
 
-fn place_in_department(
-    f: &Finding,
-    d: usize,
-    dept: &Department,
-    index: &CellIndex<'_>,
-    layout: &Layout,
-) -> Place {
-    let indicator =
-        |pos: usize| Place::Indicator(layout.indicator_start[d] + pos, indicator_column(f.code));
+fn spot_in_department(f: &Finding, dept: &Department, index: &CellIndex<'_>) -> Spot {
+    let indicator = |pos: usize| Spot::indicator(pos, indicator_column(f.code));
     if let Some(&pos) = index.cells.get(f.cell.as_str()) {
         return indicator(pos);
     }
     let declared = &dept.declared;
     if let Some(i) = declared.sum_row_cells.iter().position(|c| *c == f.cell) {
-        return Place::Department(d, T_BUDGET + i as u16);
+        return Spot::department(T_BUDGET + i as u16);
     }
     // The footnote is one cell that declares the count, the total and often the name too.
     match f.code {
         Code::DeclaredCountMismatch if declared.count_cell == f.cell => {
-            return Place::Department(d, T_DECLARED_COUNT);
+            return Spot::department(T_DECLARED_COUNT);
         }
         Code::DeclaredTotalMismatch if declared.footnote_cell == f.cell => {
-            return Place::Department(d, T_DECLARED_AMOUNT);
+            return Spot::department(T_DECLARED_AMOUNT);
         }
         _ if dept.name_source.rsplit_once('!').map(|(_, c)| c) == Some(f.cell.as_str()) => {
-            return Place::Department(d, T_DEPT);
+            return Spot::department(T_DEPT);
         }
         _ => {}
     }
     let Some((row, col)) = parse_cell(&f.cell) else {
-        return Place::Department(d, T_DEPT);
+        return Spot::department(T_DEPT);
     };
     // On a row shared by a project and its first indicator, cells left of the indicator's
     // name are the project's.
@@ -707,12 +775,12 @@ fn place_in_department(
         } else {
             P_NAME
         };
-        return Place::Project(layout.project_start[d] + p, column);
+        return Spot::project(p, column);
     }
     if let Some((pos, _)) = on_row {
         return indicator(pos);
     }
-    Place::Department(d, T_DEPT)
+    Spot::department(T_DEPT)
 }
 
 /// The cells to fill, by severity, for one sheet: (row index, column, severity), in order.

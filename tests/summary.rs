@@ -889,3 +889,33 @@ fn amount_and_operator_findings_land_on_their_own_cells() {
         Some(AMBER)
     );
 }
+
+#[test]
+fn findings_land_alike_whether_spotted_while_reading_or_when_writing() {
+    // Departments are surveyed as their files are read; a finding not spotted then (one made
+    // after reading) is placed by unpacking its department when the summary is written. Both
+    // ways must put every finding on the same cell.
+    let wd = Workdir::new();
+    let rules = jixiao::load_rules(None).expect("rules");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/departments");
+    let options = jixiao::ConsolidateOptions::new(
+        vec![
+            examples.to_string_lossy().into_owned(),
+            seed_path().to_string_lossy().into_owned(),
+        ],
+        wd.path("unused.xlsx"),
+    );
+    let mut summary = jixiao::build_summary(&options, &rules, &|_| {}).expect("summary");
+    let spotted = summary.findings.iter().filter(|f| f.spot.is_some()).count();
+    assert!(spotted > 50, "{spotted} findings spotted while reading");
+    write::write_workbook(&summary, &wd.path("spotted.xlsx")).expect("write");
+    for f in &mut summary.findings {
+        f.spot = None;
+    }
+    write::write_workbook(&summary, &wd.path("unspotted.xlsx")).expect("write");
+    let (a, b) = (
+        std::fs::read(wd.path("spotted.xlsx")).expect("read"),
+        std::fs::read(wd.path("unspotted.xlsx")).expect("read"),
+    );
+    assert!(a == b, "the two workbooks differ");
+}
