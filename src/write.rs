@@ -1115,7 +1115,15 @@ impl<'f> SheetWriter<'f> {
             Some(Kind::Wrap) => Kind::Wrap,
             _ => Kind::Text,
         };
-        self.note_width(col, text.width());
+        // A text is never wider than its bytes (a wide character takes three or four): most
+        // cells are no longer than their column already is, and need no measuring.
+        if self
+            .widths
+            .get(col as usize)
+            .is_none_or(|&w| text.len() > w)
+        {
+            self.note_width(col, text.width());
+        }
         let severity = self.severity(col);
         if self.plain(col, kind, severity) {
             self.sheet.write_string(self.row, col, text.as_ref())?;
