@@ -81,7 +81,7 @@ mod tests {
     fn classified(name: &str, op: &str, target: &str, unit: &str) -> Indicator {
         let rules = Rules::builtin().expect("rules");
         let at = |col: u32, text: &str| Located {
-            value: CellValue::Text(text.to_string()),
+            value: CellValue::Text(text.into()),
             row: 1,
             col,
         };

@@ -41,6 +41,11 @@ impl Located {
         self.value.text()
     }
 
+    /// [`Located::text`] as the model keeps it: short text inline, without an allocation.
+    pub fn compact_text(&self) -> compact_str::CompactString {
+        compact_str::CompactString::from(&*self.value.text_ref())
+    }
+
     /// The cell's name, such as "H7".
     pub fn cell(&self) -> String {
         cell_name(self.row, self.col)

@@ -7,7 +7,8 @@
 pub enum CellValue {
     #[default]
     Empty,
-    Text(String),
+    /// Most cells are short: inline, without an allocation of their own.
+    Text(compact_str::CompactString),
     Number(f64),
     /// An Excel error value such as "#REF!".
     Error(String),

@@ -421,10 +421,10 @@ pub fn normalize_indicator(
     rules: &Rules,
     report: &mut dyn FnMut(Code, String, String),
 ) -> Indicator {
-    let text_of = |l: &Option<Located>| l.as_ref().map(Located::text).unwrap_or_default();
+    let text_of = |l: &Option<Located>| l.as_ref().map(Located::compact_text).unwrap_or_default();
     let raw_op = text_of(&raw.op);
     let raw_unit = text_of(&raw.unit);
-    let raw_value = raw.target.text();
+    let raw_value = raw.target.compact_text();
     let mut notes = Vec::new();
 
     let written_unit = rules.unit(&raw_unit);
@@ -532,15 +532,15 @@ pub fn normalize_indicator(
                         raw.name.text()
                     ),
                 );
-                raw_op.clone()
+                raw_op.to_string()
             }
         }
     };
 
     Indicator {
-        name: raw.name.text().into(),
-        level1: raw.level1.as_ref().map(|l| l.text().into()),
-        level2: raw.level2.as_ref().map(|l| l.text().into()),
+        name: raw.name.compact_text(),
+        level1: raw.level1.as_ref().map(Located::compact_text),
+        level2: raw.level2.as_ref().map(Located::compact_text),
         op: op.into(),
         value,
         text: text.into(),
@@ -655,7 +655,7 @@ mod tests {
 
     fn raw(name: &str, op: &str, target: &str, unit: &str) -> RawIndicator {
         let at = |col: u32, text: &str| Located {
-            value: CellValue::Text(text.to_string()),
+            value: CellValue::Text(text.into()),
             row: 6,
             col,
         };

@@ -388,7 +388,7 @@ fn text_cell(text: String) -> CellValue {
     if is_error_text(&text) {
         CellValue::Error(crate::text::clean(&text).to_string())
     } else {
-        CellValue::Text(text)
+        CellValue::Text(text.into())
     }
 }
 
@@ -509,13 +509,13 @@ fn read_delimited_within(bytes: &[u8], sheet: &str, max_cells: usize) -> Result<
 fn convert_ref(value: &DataRef<'_>) -> CellValue {
     match value {
         DataRef::Empty => CellValue::Empty,
-        DataRef::String(s) => CellValue::Text(s.clone()),
-        DataRef::SharedString(s) => CellValue::Text((*s).to_string()),
+        DataRef::String(s) => CellValue::Text(s.as_str().into()),
+        DataRef::SharedString(s) => CellValue::Text((*s).into()),
         DataRef::Float(f) => CellValue::Number(*f),
         DataRef::Int(i) => CellValue::Number(*i as f64),
-        DataRef::Bool(b) => CellValue::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
-        DataRef::DateTime(d) => CellValue::Text(date_text(d)),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Bool(b) => CellValue::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        DataRef::DateTime(d) => CellValue::Text(date_text(d).into()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.as_str().into()),
         DataRef::Error(e) => CellValue::Error(e.to_string()),
     }
 }
@@ -523,12 +523,12 @@ fn convert_ref(value: &DataRef<'_>) -> CellValue {
 fn convert(value: &Data) -> CellValue {
     match value {
         Data::Empty => CellValue::Empty,
-        Data::String(s) => CellValue::Text(s.clone()),
+        Data::String(s) => CellValue::Text(s.as_str().into()),
         Data::Float(f) => CellValue::Number(*f),
         Data::Int(i) => CellValue::Number(*i as f64),
-        Data::Bool(b) => CellValue::Text(if *b { "TRUE" } else { "FALSE" }.to_string()),
-        Data::DateTime(d) => CellValue::Text(date_text(d)),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::Bool(b) => CellValue::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        Data::DateTime(d) => CellValue::Text(date_text(d).into()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.as_str().into()),
         Data::Error(e) => CellValue::Error(e.to_string()),
     }
 }

@@ -1115,12 +1115,14 @@ impl<'f> SheetWriter<'f> {
             Some(Kind::Wrap) => Kind::Wrap,
             _ => Kind::Text,
         };
-        // A text is never wider than its bytes (a wide character takes three or four): most
-        // cells are no longer than their column already is, and need no measuring.
+        // A text is never wider than its bytes (a wide character takes three or four) nor than
+        // twice its characters: most cells are no wider than their column already is, and need
+        // no measuring.
+        let at_most = || text.len().min(2 * text.chars().count());
         if self
             .widths
             .get(col as usize)
-            .is_none_or(|&w| text.len() > w)
+            .is_none_or(|&w| text.len() > w && at_most() > w)
         {
             self.note_width(col, text.width());
         }
