@@ -227,7 +227,7 @@ mod tests {
         let mut g = Grid::new("s");
         for (r, cells) in rows.iter().enumerate() {
             for (c, text) in cells.iter().enumerate() {
-                g.set(r as u32, c as u32, CellValue::Text(text.into()));
+                g.set(r as u32, c as u32, CellValue::Text((*text).into()));
             }
         }
         g
