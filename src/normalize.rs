@@ -546,9 +546,9 @@ pub fn normalize_indicator(
         text: text.into(),
         unit: unit.into(),
         raw: RawValues {
-            op: raw_op.into(),
-            value: raw_value.into(),
-            unit: raw_unit.into(),
+            op: raw_op,
+            value: raw_value,
+            unit: raw_unit,
         },
         category_source: CategorySource::Inferred,
         copies: 1,

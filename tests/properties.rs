@@ -27,7 +27,7 @@ fn cell() -> impl Strategy<Value = String> {
 
 fn raw_indicator(name: &str, op: &str, target: &str, unit: &str) -> RawIndicator {
     let at = |col: u32, text: &str| Located {
-        value: CellValue::Text(text.to_string()),
+        value: CellValue::Text(text.into()),
         row: 9,
         col,
     };
@@ -109,13 +109,13 @@ proptest! {
         let mut grid = Grid::new("S");
         let top = preamble.len() as u32;
         for (r, text) in preamble.iter().enumerate() {
-            grid.set(r as u32, 0, CellValue::Text(text.clone()));
+            grid.set(r as u32, 0, CellValue::Text(text.as_str().into()));
         }
         for (c, h) in HEADER.iter().enumerate() {
-            grid.set(top, c as u32, CellValue::Text(h.to_string()));
+            grid.set(top, c as u32, CellValue::Text((*h).into()));
         }
         for (c, h) in SUB_HEADER.iter().enumerate() {
-            grid.set(top + 1, c as u32, CellValue::Text(h.to_string()));
+            grid.set(top + 1, c as u32, CellValue::Text((*h).into()));
         }
         let first_data = top + 2;
         for (r, cells) in rows.iter().enumerate() {
@@ -123,7 +123,7 @@ proptest! {
                 let value = match parse_number(text) {
                     Some(n) if c % 3 == 0 => CellValue::Number(n),
                     _ if text.starts_with('#') => CellValue::Error(text.clone()),
-                    _ => CellValue::Text(text.clone()),
+                    _ => CellValue::Text(text.as_str().into()),
                 };
                 grid.set(first_data + r as u32, c as u32, value);
             }
