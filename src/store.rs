@@ -251,30 +251,6 @@ impl Departments {
     pub fn iter(&self) -> impl Iterator<Item = Department> + '_ {
         self.items.iter().map(StoredDepartment::unpack)
     }
-
-    /// Calls `use_them` with the departments in order, unpacked a few ahead on a thread of their
-    /// own. For a consumer that is the longest task of its stage (指标 of the summary), where
-    /// unpacking on its own thread was a seventh of its time.
-    pub fn with_unpacked_ahead<R>(
-        &self,
-        use_them: impl FnOnce(&mut dyn Iterator<Item = Department>) -> R,
-    ) -> R {
-        // A few departments ahead: enough to keep the consumer from waiting, few enough to
-        // keep memory flat.
-        const AHEAD: usize = 8;
-        let (send, receive) = std::sync::mpsc::sync_channel(AHEAD);
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                for department in self.iter() {
-                    // The consumer stopped early (an error): nothing more to unpack.
-                    if send.send(department).is_err() {
-                        break;
-                    }
-                }
-            });
-            use_them(&mut receive.into_iter())
-        })
-    }
 }
 
 impl Serialize for Departments {

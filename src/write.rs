@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use rust_xlsxwriter::{
     ConditionalFormatCell, ConditionalFormatCellRule, DocProperties, ExcelDateTime, Format,
@@ -1338,65 +1339,91 @@ fn build_workbook(
     // the other sheets. Every format is registered first, so that the styles' numbering does
     // not depend on which thread uses a format first.
     formats.register(&mut workbook);
+    // Made in the order 指标 …, 汇总, 合计, 问题, 说明, whichever thread writes them.
     let mut indicator_sheets = Sheets::new(&mut workbook, layout.indicator_parts())?;
-    let mut sheets = Sheets::new(&mut workbook, 4)?;
+    let mut project_sheets = Sheets::new(&mut workbook, 1)?;
+    let mut total_sheets = Sheets::new(&mut workbook, 2)?;
+    let mut readme_sheets = Sheets::new(&mut workbook, 1)?;
     // 汇总 may hold a quarter of the notes; 指标 what 汇总 leaves, known before either is written.
     let project_allowance = options.max_notes / 4;
     let project_notes = projects_with_notes.min(project_allowance);
-    let (indicator_notes, project_notes_written) = std::thread::scope(|scope| {
-        let indicators = scope.spawn(|| {
+    // Each department is unpacked once, by the thread writing 汇总, which hands it on to 指标 a
+    // few departments ahead. 合计 and 问题 need no department unpacked and have a thread of
+    // their own. Three threads, not four: on two cores 指标, the longest, keeps nearly a whole
+    // one.
+    let (hand_on, departments) = std::sync::mpsc::sync_channel::<Arc<Department>>(8);
+    let (indicator_notes, project_notes_written, totals) = std::thread::scope(|scope| {
+        let sheets = &mut indicator_sheets;
+        let layout = &layout;
+        let formats = &formats;
+        let indicators = scope.spawn(move || {
             write_indicators(
-                &mut indicator_sheets,
-                summary,
-                &layout,
+                sheets,
+                departments.into_iter(),
+                layout,
                 indicator_marks,
-                &formats,
+                formats,
                 options,
                 options.max_notes.saturating_sub(project_notes),
             )
         });
-        let others = (|| {
-            let notes = write_projects(
-                &mut sheets,
-                summary,
-                &layout,
-                project_marks,
-                &formats,
-                options,
-                ProjectRows {
-                    lines: project_lines,
-                    notes: project_allowance,
-                },
-            )?;
-            write_totals(
-                &mut sheets,
-                summary,
-                &layout,
-                department_marks,
-                &formats,
-                labels,
-            )?;
-            write_findings(&mut sheets, summary, &layout, &places, &formats, labels)?;
-            Ok::<_, XlsxError>(notes)
-        })();
-        let indicators = indicators
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (indicators, others)
+        let sheets = &mut total_sheets;
+        let places = &places;
+        let totals = scope.spawn(move || {
+            write_totals(sheets, summary, layout, department_marks, formats, labels)?;
+            write_findings(sheets, summary, layout, places, formats, labels)
+        });
+        let projects = write_projects(
+            &mut project_sheets,
+            summary,
+            layout,
+            formats,
+            options,
+            ProjectRows {
+                lines: project_lines,
+                notes: project_allowance,
+                marks: project_marks,
+            },
+            move |department| {
+                // 指标 stopped on an error: it is reported from its own thread.
+                let _ = hand_on.send(department);
+            },
+        );
+        (joined(indicators), projects, joined(totals))
     });
     sheets_written();
     let (indicator_notes, project_notes_written) = (indicator_notes?, project_notes_written?);
+    totals?;
     debug_assert_eq!(project_notes_written.written, project_notes);
     let mut notes = project_notes_written;
     notes += indicator_notes;
-    write_readme(&mut sheets, summary, &layout, &formats, labels, notes)?;
-    // 汇总, 指标 …, then 合计, 问题, 说明.
-    let mut others = sheets.done.into_iter();
-    workbook.push_worksheet(others.next().ok_or_else(missing_sheet)?);
-    for sheet in indicator_sheets.done.into_iter().chain(others) {
+    write_readme(
+        &mut readme_sheets,
+        summary,
+        &layout,
+        &formats,
+        labels,
+        notes,
+    )?;
+    for sheet in [
+        project_sheets,
+        indicator_sheets,
+        total_sheets,
+        readme_sheets,
+    ]
+    .into_iter()
+    .flat_map(|s| s.done)
+    {
         workbook.push_worksheet(sheet);
     }
     Ok(workbook)
+}
+
+/// A scoped thread's result; its panic goes on in the thread that joins it.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The wrapped columns of 汇总 and their widths: 部门, 项目名称, 项目概况, 年度绩效目标.
@@ -1409,18 +1436,21 @@ struct ProjectRows {
     lines: usize,
     /// Cell notes the sheet may hold.
     notes: usize,
+    /// The cells its findings fill.
+    marks: Marks,
 }
 
 fn write_projects(
     sheets: &mut Sheets,
     summary: &Summary,
     layout: &Layout,
-    mut marks: Marks,
     f: &Formats,
     options: &WorkbookOptions<'_>,
     rows: ProjectRows,
+    mut hand_on: impl FnMut(Arc<Department>),
 ) -> Result<NoteCount, XlsxError> {
     let labels = options.labels;
+    let mut marks = rows.marks;
     let mut w = SheetWriter::new(
         sheets,
         SHEET_PROJECTS,
@@ -1440,6 +1470,7 @@ fn write_projects(
 
     let mut n = 0;
     for (d_index, d) in summary.departments.iter().enumerate() {
+        let d = Arc::new(d);
         let mut indicator = layout.indicator_start[d_index];
         for p in &d.projects {
             w.next_row(marks.take(n));
@@ -1466,6 +1497,7 @@ fn write_projects(
             indicator += p.indicators.len();
             n += 1;
         }
+        hand_on(d);
     }
     w.finish(sheets)
 }
@@ -1532,7 +1564,7 @@ fn write_indicator_row(
 
 fn write_indicators(
     sheets: &mut Sheets,
-    summary: &Summary,
+    departments: impl Iterator<Item = Arc<Department>>,
     layout: &Layout,
     mut marks: Marks,
     f: &Formats,
@@ -1562,38 +1594,36 @@ fn write_indicators(
     let mut w = new_sheet(sheets, part, notes_left)?;
     let unassigned_label = labels.t(UNASSIGNED_LABEL);
     let mut n = 0;
-    summary.departments.with_unpacked_ahead(|departments| {
-        for d in departments {
-            let rows = d
-                .projects
-                .iter()
-                .flat_map(|p| {
-                    p.indicators
-                        .iter()
-                        .map(move |i| (p.seq.as_str(), p.name.as_str(), i, false))
-                })
-                .chain(
-                    d.unassigned
-                        .iter()
-                        .map(|u| ("", unassigned_label, &u.indicator, true)),
-                );
-            for (seq, project, i, unassigned) in rows {
-                if w.row == layout.rows_per_sheet {
-                    // Past Excel's row limit the table continues on 指标(2), 指标(3), …
-                    let count = w.finish(sheets)?;
-                    notes_left -= count.written;
-                    notes += count;
-                    part += 1;
-                    w = new_sheet(sheets, part, notes_left)?;
-                }
-                w.next_row(marks.take(n));
-                write_indicator_row(&mut w, &d, seq, project, i, unassigned)?;
-                n += 1;
+    for d in departments {
+        let rows = d
+            .projects
+            .iter()
+            .flat_map(|p| {
+                p.indicators
+                    .iter()
+                    .map(move |i| (p.seq.as_str(), p.name.as_str(), i, false))
+            })
+            .chain(
+                d.unassigned
+                    .iter()
+                    .map(|u| ("", unassigned_label, &u.indicator, true)),
+            );
+        for (seq, project, i, unassigned) in rows {
+            if w.row == layout.rows_per_sheet {
+                // Past Excel's row limit the table continues on 指标(2), 指标(3), …
+                let count = w.finish(sheets)?;
+                notes_left -= count.written;
+                notes += count;
+                part += 1;
+                w = new_sheet(sheets, part, notes_left)?;
             }
+            w.next_row(marks.take(n));
+            write_indicator_row(&mut w, &d, seq, project, i, unassigned)?;
+            n += 1;
         }
-        notes += w.finish(sheets)?;
-        Ok(notes)
-    })
+    }
+    notes += w.finish(sheets)?;
+    Ok(notes)
 }
 
 /// A range of 汇总's column, over its data rows, for formulas.
