@@ -326,7 +326,12 @@ fn stage_workbook_with(
         source,
     };
     let mut workbook = build_workbook(summary, options, sheets_written).map_err(xlsx)?;
-    stage(path, |file| workbook.save_to_writer(file).map_err(xlsx))
+    let staged = stage(path, |file| workbook.save_to_writer(file).map_err(xlsx));
+    // Closing the sheets' temporary files frees their disk blocks: a tenth of a second at
+    // 2,000 files that nothing needs to wait for. (If no thread can be had, the failed spawn
+    // drops the workbook here.)
+    let _ = std::thread::Builder::new().spawn(move || drop(workbook));
+    staged
 }
 
 /// The workbook and the report, both staged; neither replaces its target.
