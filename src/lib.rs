@@ -16,8 +16,12 @@
 //! | consolidate | [`consolidate`] | every file's outcome → [`consolidate::Summary`] |
 //! | write | [`write`] | summary → summary.xlsx and report.json, atomically |
 //!
-//! [`pipeline`] runs read → store for one file and maps that over all files with rayon; the
-//! workbook's sheets and the report are then written side by side, each in path order. Domain knowledge (header synonyms, operator and unit spellings,
+//! [`pipeline`] runs read → store for one file and maps that over all files with rayon; it also
+//! surveys each department for the workbook while the department is in hand
+//! ([`write::survey_department`]), so that writing never unpacks every department just to
+//! place the findings. The workbook's sheets are then written on three threads (汇总, which
+//! unpacks each department once and hands it on to 指标; 指标; 合计 and 问题), each in path
+//! order, and the report while the workbook is compressed. Domain knowledge (header synonyms, operator and unit spellings,
 //! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`]; the workbook's
 //! headers and labels in other languages are data in `templates/headers.toml`, loaded by
 //! [`labels`].

@@ -2,7 +2,10 @@
 //!
 //! Workbooks go through calamine with the concrete reader for their extension (so that a
 //! password or a damaged archive is reported as such, not as "cannot detect format"); xlsx
-//! sheets are streamed cell by cell so that a stray far-away cell cannot blow up memory.
+//! sheets are streamed cell by cell so that a stray far-away cell cannot blow up memory, and
+//! their merged cells are read from the end of the sheet's XML (`read/xlsx_merges.rs`) rather
+//! than by calamine's second parse of the whole sheet.
+//!
 //! Delimited text is decoded from UTF-8 (with or without BOM) or, failing that, GB18030, and
 //! each record keeps its line number as its row, which is what Excel shows on opening the file.
 //!

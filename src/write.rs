@@ -337,9 +337,9 @@ fn stage_workbook_with(
 /// The workbook and the report, both staged; neither replaces its target.
 ///
 /// The report waits until the workbook's sheets are written. Writing them keeps both cores
-/// busy (指标 on one thread, the other sheets and the unpacking of 指标's departments on
-/// others), but compressing the workbook into its file is one thread's work: the report
-/// takes the idle core then. Written from the start, it took CPU from 指标, the longest task.
+/// busy (three threads: 汇总, 指标, 合计 and 问题), but compressing the workbook into its file
+/// is one thread's work: the report takes the idle core then. Written from the start, it took
+/// CPU from 指标, the longest task.
 pub fn stage_outputs(
     summary: &Summary,
     workbook_path: &Path,
