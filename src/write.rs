@@ -466,6 +466,8 @@ pub struct DepartmentSurvey {
     pub lines: u8,
     /// Its projects whose figures carry a note.
     pub projects_with_notes: u32,
+    /// Its rows of 指标 that carry a note.
+    pub noted_rows: u32,
 }
 
 /// Surveys one department for the summary, and spots each of its findings that names a cell.
@@ -483,6 +485,9 @@ pub fn survey_department(dept: &Department, findings: &mut [Finding]) -> Departm
             ));
         }
     }
+    let noted_rows = indicator_rows(dept, "")
+        .filter(|row| note_column(row.indicator, row.unassigned).is_some())
+        .count() as u32;
     let mut index = None;
     for f in findings.iter_mut().filter(|f| !f.cell.is_empty()) {
         let index = index.get_or_insert_with(|| CellIndex::new(dept));
@@ -491,6 +496,7 @@ pub fn survey_department(dept: &Department, findings: &mut [Finding]) -> Departm
     DepartmentSurvey {
         lines: lines as u8,
         projects_with_notes: with_notes,
+        noted_rows,
     }
 }
 
@@ -801,6 +807,15 @@ impl Marks {
         items.sort_unstable();
         items.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
         Marks { items, at: 0 }
+    }
+
+    /// The marks of rows `start..`, taken out of these.
+    fn split_off(&mut self, start: usize) -> Marks {
+        let at = self.items.partition_point(|m| m.0 < start);
+        Marks {
+            items: self.items.split_off(at),
+            at: 0,
+        }
     }
 
     /// The marks of row `n`; rows must be asked for in increasing order.
@@ -1345,7 +1360,10 @@ fn build_workbook(
     // not depend on which thread uses a format first.
     formats.register(&mut workbook);
     // Made in the order 指标 …, 汇总, 合计, 问题, 说明, whichever thread writes them.
-    let mut indicator_sheets = Sheets::new(&mut workbook, layout.indicator_parts())?;
+    let parts = layout.indicator_parts();
+    let mut indicator_sheets = (0..parts)
+        .map(|_| Sheets::new(&mut workbook, 1))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut project_sheets = Sheets::new(&mut workbook, 1)?;
     let mut total_sheets = Sheets::new(&mut workbook, 2)?;
     let mut readme_sheets = Sheets::new(&mut workbook, 1)?;
@@ -1357,20 +1375,31 @@ fn build_workbook(
     // their own. Three threads, not four: on two cores 指标, the longest, keeps nearly a whole
     // one.
     let (hand_on, departments) = std::sync::mpsc::sync_channel::<Arc<Department>>(8);
+    let noted: Vec<usize> = summary
+        .departments
+        .heads()
+        .map(|h| h.survey.noted_rows as usize)
+        .collect();
     let (indicator_notes, project_notes_written, totals) = std::thread::scope(|scope| {
-        let sheets = &mut indicator_sheets;
         let layout = &layout;
         let formats = &formats;
+        let indicators = IndicatorJob {
+            layout,
+            formats,
+            options,
+            notes: options.max_notes.saturating_sub(project_notes),
+            noted: &noted,
+        };
+        let sheets = &mut indicator_sheets;
         let indicators = scope.spawn(move || {
-            write_indicators(
-                sheets,
-                departments.into_iter(),
-                layout,
-                indicator_marks,
-                formats,
-                options,
-                options.max_notes.saturating_sub(project_notes),
-            )
+            if let [sheets] = sheets.as_mut_slice() {
+                indicators.write_part(sheets, 0, departments.into_iter(), indicator_marks)
+            } else {
+                // Past Excel's row limit, 指标, 指标(2)… are written side by side, each part
+                // unpacking its own departments: 汇总's are not waited for.
+                drop(departments);
+                indicators.write_parts(sheets, summary, indicator_marks)
+            }
         });
         let sheets = &mut total_sheets;
         let places = &places;
@@ -1390,7 +1419,8 @@ fn build_workbook(
                 marks: project_marks,
             },
             move |department| {
-                // 指标 stopped on an error: it is reported from its own thread.
+                // 指标 stopped on an error (reported from its own thread), or it unpacks its
+                // departments itself.
                 let _ = hand_on.send(department);
             },
         );
@@ -1410,14 +1440,10 @@ fn build_workbook(
         labels,
         notes,
     )?;
-    for sheet in [
-        project_sheets,
-        indicator_sheets,
-        total_sheets,
-        readme_sheets,
-    ]
-    .into_iter()
-    .flat_map(|s| s.done)
+    for sheet in std::iter::once(project_sheets)
+        .chain(indicator_sheets)
+        .chain([total_sheets, readme_sheets])
+        .flat_map(|s| s.done)
     {
         workbook.push_worksheet(sheet);
     }
@@ -1567,68 +1593,172 @@ fn write_indicator_row(
     Ok(())
 }
 
-fn write_indicators(
-    sheets: &mut Sheets,
-    departments: impl Iterator<Item = Arc<Department>>,
-    layout: &Layout,
-    mut marks: Marks,
-    f: &Formats,
-    options: &WorkbookOptions<'_>,
-    mut notes_left: usize,
-) -> Result<NoteCount, XlsxError> {
-    let labels = options.labels;
-    let new_sheet = |sheets: &mut Sheets, part: usize, notes: usize| {
-        SheetWriter::new(
+/// One row of 指标: an indicator with its project's 序号 and name.
+struct IndicatorRow<'a> {
+    seq: &'a str,
+    project: &'a str,
+    indicator: &'a Indicator,
+    unassigned: bool,
+}
+
+/// A department's rows of 指标, in order: its projects' indicators, then its unassigned ones
+/// (their project shown as `unassigned_label`).
+fn indicator_rows<'a>(
+    d: &'a Department,
+    unassigned_label: &'a str,
+) -> impl Iterator<Item = IndicatorRow<'a>> {
+    d.projects
+        .iter()
+        .flat_map(|p| {
+            p.indicators.iter().map(move |i| IndicatorRow {
+                seq: &p.seq,
+                project: &p.name,
+                indicator: i,
+                unassigned: false,
+            })
+        })
+        .chain(d.unassigned.iter().map(move |u| IndicatorRow {
+            seq: "",
+            project: unassigned_label,
+            indicator: &u.indicator,
+            unassigned: true,
+        }))
+}
+
+/// What writing any part of 指标 needs.
+#[derive(Clone, Copy)]
+struct IndicatorJob<'a> {
+    layout: &'a Layout,
+    formats: &'a Formats,
+    options: &'a WorkbookOptions<'a>,
+    /// Cell notes for the whole of 指标, given out in row order while they last.
+    notes: usize,
+    /// Rows of 指标 with a note, by department (from their surveys).
+    noted: &'a [usize],
+}
+
+impl<'a> IndicatorJob<'a> {
+    /// The department holding row `n` of 指标 (the last one that starts at or before it).
+    fn department_of(&self, n: usize) -> usize {
+        self.layout
+            .indicator_start
+            .partition_point(|&s| s <= n)
+            .saturating_sub(1)
+    }
+
+    /// Writes part `part` of 指标 (rows `part × rows_per_sheet` on, up to the next part) from
+    /// `departments`, which start with the department holding the part's first row and go on
+    /// in order; `marks` hold at least the part's rows.
+    fn write_part(
+        &self,
+        sheets: &mut Sheets,
+        part: usize,
+        departments: impl Iterator<Item = Arc<Department>>,
+        mut marks: Marks,
+    ) -> Result<NoteCount, XlsxError> {
+        let per = self.layout.rows_per_sheet as usize;
+        let (first, end) = (part * per, (part + 1) * per);
+        let d0 = self.department_of(first);
+        // The notes earlier parts gave out: those of the departments before this part's first,
+        // and of that department's rows before the part (counted below, while skipping them).
+        let mut noted_before: usize = self.noted[..d0.min(self.noted.len())].iter().sum();
+        let unassigned_label = self.options.labels.t(UNASSIGNED_LABEL);
+        let mut w: Option<SheetWriter<'a>> = None;
+        let mut n = self.layout.indicator_start.get(d0).copied().unwrap_or(0);
+        'departments: for d in departments {
+            for row in indicator_rows(&d, unassigned_label) {
+                if n < first {
+                    noted_before +=
+                        usize::from(note_column(row.indicator, row.unassigned).is_some());
+                    n += 1;
+                    continue;
+                }
+                if n == end {
+                    break 'departments;
+                }
+                let writer = match &mut w {
+                    Some(w) => w,
+                    None => w.insert(self.new_sheet(
+                        sheets,
+                        part,
+                        self.notes.saturating_sub(noted_before),
+                    )?),
+                };
+                writer.next_row(marks.take(n));
+                write_indicator_row(
+                    writer,
+                    &d,
+                    row.seq,
+                    row.project,
+                    row.indicator,
+                    row.unassigned,
+                )?;
+                n += 1;
+            }
+        }
+        let w = match w {
+            Some(w) => w,
+            // No rows at all: the sheet is there, with its headers.
+            None => self.new_sheet(sheets, part, 0)?,
+        };
+        w.finish(sheets)
+    }
+
+    /// Writes every part of 指标 (more than one: past Excel's row limit) two at a time, each
+    /// part unpacking its own departments.
+    fn write_parts(
+        &self,
+        sheets: &mut [Sheets],
+        summary: &Summary,
+        mut marks: Marks,
+    ) -> Result<NoteCount, XlsxError> {
+        let per = self.layout.rows_per_sheet as usize;
+        let mut part_marks: Vec<Marks> = (1..sheets.len())
+            .rev()
+            .map(|part| marks.split_off(part * per))
+            .collect();
+        part_marks.push(marks);
+        part_marks.reverse();
+        let jobs = std::sync::Mutex::new(sheets.iter_mut().zip(part_marks).enumerate());
+        let next = || jobs.lock().ok().and_then(|mut jobs| jobs.next());
+        let run = || {
+            let mut notes = NoteCount::default();
+            while let Some((part, (sheets, marks))) = next() {
+                let d0 = self.department_of(part * per);
+                let departments = (d0..summary.departments.len())
+                    .map_while(|d| summary.departments.get(d).map(Arc::new));
+                notes += self.write_part(sheets, part, departments, marks)?;
+            }
+            Ok::<_, XlsxError>(notes)
+        };
+        let (mine, other) = std::thread::scope(|scope| {
+            let other = scope.spawn(run);
+            (run(), joined(other))
+        });
+        let mut notes = mine?;
+        notes += other?;
+        Ok(notes)
+    }
+
+    fn new_sheet(
+        &self,
+        sheets: &mut Sheets,
+        part: usize,
+        notes: usize,
+    ) -> Result<SheetWriter<'a>, XlsxError> {
+        let mut w = SheetWriter::new(
             sheets,
             &indicator_sheet_name(part),
             &INDICATOR_HEADERS,
-            f,
-            labels,
+            self.formats,
+            self.options.labels,
             notes,
-        )
-    };
-    let new_sheet = |sheets: &mut Sheets, part: usize, notes: usize| {
-        let mut w = new_sheet(sheets, part, notes)?;
+        )?;
         w.limit_column(I_DEPT, 34);
         w.limit_column(I_NOTES, 50);
         w.limit_column(I_SOURCE, 40);
-        Ok::<_, XlsxError>(w)
-    };
-    let mut part = 0;
-    let mut notes = NoteCount::default();
-    let mut w = new_sheet(sheets, part, notes_left)?;
-    let unassigned_label = labels.t(UNASSIGNED_LABEL);
-    let mut n = 0;
-    for d in departments {
-        let rows = d
-            .projects
-            .iter()
-            .flat_map(|p| {
-                p.indicators
-                    .iter()
-                    .map(move |i| (p.seq.as_str(), p.name.as_str(), i, false))
-            })
-            .chain(
-                d.unassigned
-                    .iter()
-                    .map(|u| ("", unassigned_label, &u.indicator, true)),
-            );
-        for (seq, project, i, unassigned) in rows {
-            if w.row == layout.rows_per_sheet {
-                // Past Excel's row limit the table continues on 指标(2), 指标(3), …
-                let count = w.finish(sheets)?;
-                notes_left -= count.written;
-                notes += count;
-                part += 1;
-                w = new_sheet(sheets, part, notes_left)?;
-            }
-            w.next_row(marks.take(n));
-            write_indicator_row(&mut w, &d, seq, project, i, unassigned)?;
-            n += 1;
-        }
+        Ok(w)
     }
-    notes += w.finish(sheets)?;
-    Ok(notes)
 }
 
 /// A range of 汇总's column, over its data rows, for formulas.

@@ -919,3 +919,55 @@ fn findings_land_alike_whether_spotted_while_reading_or_when_writing() {
     );
     assert!(a == b, "the two workbooks differ");
 }
+
+#[test]
+fn split_sheets_give_out_notes_as_one_sheet_would() {
+    // Parts of 指标 past the row limit are written side by side; each works out from the
+    // departments' surveys how many notes the parts before it gave out. Whatever the split,
+    // the same rows must carry the same notes as on one unsplit sheet.
+    let wd = Workdir::new();
+    let rules = jixiao::load_rules(None).expect("rules");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/departments");
+    let options = jixiao::ConsolidateOptions::new(
+        vec![
+            examples.to_string_lossy().into_owned(),
+            seed_path().to_string_lossy().into_owned(),
+        ],
+        wd.path("unused.xlsx"),
+    );
+    let summary = jixiao::build_summary(&options, &rules, &|_| {}).expect("summary");
+    let labels = Labels::default();
+    // Notes by row of the whole 指标 table (header excluded), over its parts in order.
+    let notes_by_row = |rows_per_sheet: u32, max_notes: usize, name: &str| {
+        let options = WorkbookOptions {
+            rows_per_sheet,
+            max_notes,
+            ..WorkbookOptions::new(&labels)
+        };
+        let path = wd.path(name);
+        write::write_workbook_with(&summary, &path, &options).expect("write");
+        let book = read_workbook(&path);
+        let mut all = BTreeMap::new();
+        let parts = book.iter().filter(|(n, _)| n.starts_with("指标"));
+        for (part, (sheet_name, _)) in parts.enumerate() {
+            for (cell, text) in notes(&path, &sheet_part(&book, sheet_name)) {
+                let row: usize = cell
+                    .trim_start_matches(|c: char| c.is_ascii_uppercase())
+                    .parse()
+                    .expect("row");
+                let column = cell
+                    .trim_end_matches(|c: char| c.is_ascii_digit())
+                    .to_string();
+                all.insert((part * rows_per_sheet as usize + row - 1, column), text);
+            }
+        }
+        all
+    };
+    let whole = notes_by_row(1_048_575, 4000, "whole.xlsx");
+    assert!(whole.len() > 20, "{} notes", whole.len());
+    for (rows, cap) in [(37, 4000), (37, 60), (101, 12), (5, 9)] {
+        let capped_whole = notes_by_row(1_048_575, cap, &format!("whole-{cap}.xlsx"));
+        let split = notes_by_row(rows, cap, &format!("split-{rows}-{cap}.xlsx"));
+        assert_eq!(split, capped_whole, "{rows} rows a sheet, {cap} notes");
+    }
+}
