@@ -132,6 +132,23 @@ pub fn consolidate(
     rules: &Rules,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, RunError> {
+    // A directory that is not there would only show when the outputs are written, after
+    // every input has been read: at 20,000 files, a minute later.
+    for path in [options.output.clone(), options.report_path()] {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(RunError::Write(write::WriteError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("目录 {} 不存在 (no such directory)", dir.display()),
+                ),
+            }));
+        }
+    }
     let summary = build_summary(options, rules, progress)?;
     // Both outputs are complete before either replaces its target, so a failure while writing
     // leaves the previous summary and report together.

@@ -305,6 +305,26 @@ fn runs_that_cannot_be_done_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-rules.toml"));
     wd.run_expect(&["consolidate", "dept.txt"], 2);
     assert!(!wd.path("s.xlsx").exists());
+    // Outputs into a directory that is not there: said before any input is read.
+    for args in [
+        &["consolidate", "dept.txt", "-o", "gone/s.xlsx"][..],
+        &[
+            "consolidate",
+            "dept.txt",
+            "-o",
+            "s.xlsx",
+            "--report",
+            "gone/r.json",
+        ][..],
+    ] {
+        let out = wd.run_expect(args, 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no such directory") && stderr.contains("gone"),
+            "{stderr}"
+        );
+    }
+    assert!(!wd.path("s.xlsx").exists());
 }
 
 #[test]
