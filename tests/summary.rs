@@ -890,11 +890,9 @@ fn amount_and_operator_findings_land_on_their_own_cells() {
     );
 }
 
-#[test]
-fn findings_land_alike_whether_spotted_while_reading_or_when_writing() {
-    // Departments are surveyed as their files are read; a finding not spotted then (one made
-    // after reading) is placed by unpacking its department when the summary is written. Both
-    // ways must put every finding on the same cell.
+/// The summary of examples/ and the seed: six departments' layouts and formats, and findings of
+/// most kinds.
+fn examples_and_seed() -> (Workdir, jixiao::consolidate::Summary) {
     let wd = Workdir::new();
     let rules = jixiao::load_rules(None).expect("rules");
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/departments");
@@ -905,7 +903,16 @@ fn findings_land_alike_whether_spotted_while_reading_or_when_writing() {
         ],
         wd.path("unused.xlsx"),
     );
-    let mut summary = jixiao::build_summary(&options, &rules, &|_| {}).expect("summary");
+    let summary = jixiao::build_summary(&options, &rules, &|_| {}).expect("summary");
+    (wd, summary)
+}
+
+#[test]
+fn findings_land_alike_whether_spotted_while_reading_or_when_writing() {
+    // Departments are surveyed as their files are read; a finding not spotted then (one made
+    // after reading) is placed by unpacking its department when the summary is written. Both
+    // ways must put every finding on the same cell.
+    let (wd, mut summary) = examples_and_seed();
     let spotted = summary.findings.iter().filter(|f| f.spot.is_some()).count();
     assert!(spotted > 50, "{spotted} findings spotted while reading");
     write::write_workbook(&summary, &wd.path("spotted.xlsx")).expect("write");
@@ -925,17 +932,7 @@ fn split_sheets_give_out_notes_as_one_sheet_would() {
     // Parts of 指标 past the row limit are written side by side; each works out from the
     // departments' surveys how many notes the parts before it gave out. Whatever the split,
     // the same rows must carry the same notes as on one unsplit sheet.
-    let wd = Workdir::new();
-    let rules = jixiao::load_rules(None).expect("rules");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/departments");
-    let options = jixiao::ConsolidateOptions::new(
-        vec![
-            examples.to_string_lossy().into_owned(),
-            seed_path().to_string_lossy().into_owned(),
-        ],
-        wd.path("unused.xlsx"),
-    );
-    let summary = jixiao::build_summary(&options, &rules, &|_| {}).expect("summary");
+    let (wd, summary) = examples_and_seed();
     let labels = Labels::default();
     // Notes by row of the whole 指标 table (header excluded), over its parts in order.
     let notes_by_row = |rows_per_sheet: u32, max_notes: usize, name: &str| {
