@@ -1,7 +1,7 @@
 //! Departments kept compact between reading and writing. A provincial run holds tens of
 //! thousands of departments and millions of indicators; as objects they cost about 600 bytes an
 //! indicator (2 GB at 20,000 files). Each department is therefore packed as soon as its file is
-//! read — postcard-encoded, then LZ4-compressed, about 40 bytes an indicator — and unpacked one
+//! read — postcard-encoded, then LZ4-compressed, about 60 bytes an indicator — and unpacked one
 //! at a time by whoever needs the whole of it (the workbook's sheets, the report). What the
 //! consolidation needs about every department without unpacking it is kept beside it as a
 //! [`Head`].

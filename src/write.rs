@@ -1372,8 +1372,8 @@ fn build_workbook(
     let project_notes = projects_with_notes.min(project_allowance);
     // Each department is unpacked once, by the thread writing 汇总, which hands it on to 指标 a
     // few departments ahead. 合计 and 问题 need no department unpacked and have a thread of
-    // their own. Three threads, not four: on two cores 指标, the longest, keeps nearly a whole
-    // one.
+    // their own. Three threads, not four, so that on two cores 指标, the longest, keeps nearly
+    // a whole one; past Excel's row limit 指标's parts take two (see `write_parts`).
     let (hand_on, departments) = std::sync::mpsc::sync_channel::<Arc<Department>>(8);
     let noted: Vec<usize> = summary
         .departments
