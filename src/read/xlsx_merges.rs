@@ -18,6 +18,11 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::grid::Merge;
 
+/// The largest sheet XML read whole for its merged cells. A department's sheet is well under a
+/// megabyte; a larger one is left to calamine, which streams it, so that a huge sheet does not
+/// also cost its whole XML in memory.
+const WHOLE_SHEET_AT_MOST: u64 = 32 * 1024 * 1024;
+
 /// A workbook's sheet parts, by sheet name, for the sheets calamine lists.
 pub(super) struct SheetParts<'a> {
     archive: zip::ZipArchive<Cursor<&'a [u8]>>,
@@ -63,7 +68,7 @@ impl<'a> SheetParts<'a> {
     /// what the sheet may inflate to.
     pub(super) fn merges(&mut self, sheet: &str, max_bytes: u64) -> Option<Vec<Merge>> {
         let part = self.parts.get(sheet)?;
-        let xml = read_part(&mut self.archive, part, max_bytes)?;
+        let xml = read_part(&mut self.archive, part, max_bytes.min(WHOLE_SHEET_AT_MOST))?;
         merges_after_cells(&xml)
     }
 }
@@ -75,7 +80,8 @@ fn read_part(
     max_bytes: u64,
 ) -> Option<Vec<u8>> {
     let file = archive.by_name(name).ok()?;
-    let mut out = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0).min(1 << 26));
+    let declared = file.size().min(max_bytes).min(1 << 26);
+    let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut out)
         .ok()?;
