@@ -465,6 +465,28 @@ impl Rules {
             ));
         }
 
+        let words = |key: &str, words: Vec<String>| {
+            WordSet::new(&words).map_err(|e| invalid(key, e.to_string()))
+        };
+        let direction_down = words("checks.direction.down", raw.checks.direction.down.clone())?;
+        let direction_up = words("checks.direction.up", raw.checks.direction.up.clone())?;
+        let category_words = words(
+            "categories.rules",
+            raw.categories
+                .rules
+                .iter()
+                .flat_map(|r| r.name_contains.iter().cloned())
+                .collect(),
+        )?;
+        let placeholders = words(
+            "checks.placeholders",
+            raw.checks
+                .placeholders
+                .iter()
+                .map(|p| fold(p).into_owned())
+                .collect(),
+        )?;
+
         Ok(Rules {
             origin: origin.to_string(),
             source_text: text.to_string(),
@@ -503,15 +525,9 @@ impl Rules {
                 .iter()
                 .map(|w| fold(w).into_owned())
                 .collect(),
-            direction_down: WordSet::new(&raw.checks.direction.down),
-            direction_up: WordSet::new(&raw.checks.direction.up),
-            category_words: WordSet::new(
-                &raw.categories
-                    .rules
-                    .iter()
-                    .flat_map(|r| r.name_contains.iter().cloned())
-                    .collect::<Vec<_>>(),
-            ),
+            direction_down,
+            direction_up,
+            category_words,
             category_word_rule: raw
                 .categories
                 .rules
@@ -519,13 +535,7 @@ impl Rules {
                 .enumerate()
                 .flat_map(|(n, r)| std::iter::repeat_n(n, r.name_contains.len()))
                 .collect(),
-            placeholders: WordSet::new(
-                &raw.checks
-                    .placeholders
-                    .iter()
-                    .map(|p| fold(p).into_owned())
-                    .collect::<Vec<_>>(),
-            ),
+            placeholders,
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,
@@ -685,33 +695,23 @@ impl Rules {
 #[derive(Debug, Clone)]
 struct WordSet {
     words: Vec<String>,
-    automaton: Option<aho_corasick::AhoCorasick>,
+    automaton: aho_corasick::AhoCorasick,
 }
 
 impl WordSet {
-    fn new(words: &[String]) -> WordSet {
-        WordSet {
+    /// Fails only for word lists far beyond any rules file (the automaton's size limits).
+    fn new(words: &[String]) -> Result<WordSet, aho_corasick::BuildError> {
+        Ok(WordSet {
             words: words.to_vec(),
-            // Only an absurd size fails to build; the words are then searched one by one.
-            automaton: aho_corasick::AhoCorasick::new(words).ok(),
-        }
+            automaton: aho_corasick::AhoCorasick::new(words)?,
+        })
     }
 
-    /// The indexes of the words `text` contains, each once, in no particular order.
-    fn all_in<'a>(&'a self, text: &'a str) -> Box<dyn Iterator<Item = usize> + 'a> {
-        match &self.automaton {
-            Some(a) => Box::new(
-                a.find_overlapping_iter(text)
-                    .map(|m| m.pattern().as_usize()),
-            ),
-            None => Box::new(
-                self.words
-                    .iter()
-                    .enumerate()
-                    .filter(move |(_, w)| text.contains(w.as_str()))
-                    .map(|(n, _)| n),
-            ),
-        }
+    /// The indexes of the words `text` contains, once for each place one stands.
+    fn all_in<'a>(&'a self, text: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.automaton
+            .find_overlapping_iter(text)
+            .map(|m| m.pattern().as_usize())
     }
 
     /// The first word, in the list's order, that `text` contains.
