@@ -10,7 +10,7 @@
 //! - read floor: calamine opens every file and reads every sheet's cells (rayon, `--jobs`
 //!   threads), no interpretation; also on one thread;
 //! - end to end: `jixiao consolidate DIR -o summary.xlsx --quiet` (the binary's own code path,
-//!   `jixiao::cli::main`), wall time and peak RSS (VmHWM);
+//!   `src/cli.rs`, compiled into this example), wall time and peak RSS (VmHWM);
 //! - read side: read → check → consolidate without writing, with `--jobs 1` and `--jobs 2`;
 //! - write floor: rust_xlsxwriter writes as many rows and columns as our summary holds (sheet by
 //!   sheet, the 指标 sheet split at Excel's row limit as ours is), with corpus text, no formats,
@@ -22,6 +22,10 @@
 //! issue 7 with PASS/FAIL, and one JSON line per size (for the record). `--smoke` runs a tiny
 //! corpus quickly and checks the path works, without judging any figure (CI uses it).
 
+/// The jixiao binary's command line, compiled in here so that the end-to-end child runs
+/// exactly what the binary runs.
+#[path = "../src/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 #[path = "support/procfs.rs"]
@@ -101,9 +105,9 @@ fn parse_options() -> Result<Options, String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        // The end-to-end child: exactly what the jixiao binary does (main.rs calls this).
+        // The end-to-end child: exactly what the jixiao binary does (its main calls this).
         Some("consolidate") => {
-            let code = jixiao::cli::main();
+            let code = cli::main();
             println!("{}", json!({"peak_kb": peak_kb()}));
             return code;
         }
@@ -281,7 +285,7 @@ fn write_floor(
     shape: &Shape,
     data: &[corpus::GenDepartment],
 ) -> Result<(), Error> {
-    use jixiao::write::{FINDING_HEADERS, INDICATOR_HEADERS, PROJECT_HEADERS, TOTAL_HEADERS};
+    use jixiao::sheets::{FindingColumn, IndicatorColumn, ProjectColumn, TotalColumn};
     use rust_xlsxwriter::{Workbook, Worksheet};
     let mut workbook = Workbook::new();
     let constant = mode != "standard";
@@ -304,7 +308,7 @@ fn write_floor(
     // An endless stream of corpus departments to take text from.
     let departments = data.iter().cycle();
 
-    let mut sheet = new_sheet(&mut workbook, "汇总", &PROJECT_HEADERS)?;
+    let mut sheet = new_sheet(&mut workbook, "汇总", ProjectColumn::HEADERS)?;
     let mut row = 0u32;
     'projects: for (k, d) in departments.clone().enumerate() {
         for (i, p) in d.projects.iter().enumerate() {
@@ -330,7 +334,7 @@ fn write_floor(
     workbook.push_worksheet(sheet);
 
     let mut part = 1;
-    let mut sheet = new_sheet(&mut workbook, "指标", &INDICATOR_HEADERS)?;
+    let mut sheet = new_sheet(&mut workbook, "指标", IndicatorColumn::HEADERS)?;
     let mut row = 0u32;
     let mut written = 0usize;
     'indicators: for d in departments.clone() {
@@ -342,7 +346,11 @@ fn write_floor(
                 if row == 1_048_575 {
                     workbook.push_worksheet(sheet);
                     part += 1;
-                    sheet = new_sheet(&mut workbook, &format!("指标({part})"), &INDICATOR_HEADERS)?;
+                    sheet = new_sheet(
+                        &mut workbook,
+                        &format!("指标({part})"),
+                        IndicatorColumn::HEADERS,
+                    )?;
                     row = 0;
                 }
                 row += 1;
@@ -380,8 +388,8 @@ fn write_floor(
 
     // 合计: our columns plus one count per 一级 category of the built-in rules.
     let categories = jixiao::load_rules(None)?.categories.level1.len();
-    let columns = TOTAL_HEADERS.len() + categories;
-    let mut sheet = new_sheet(&mut workbook, "合计", &TOTAL_HEADERS)?;
+    let columns = TotalColumn::HEADERS.len() + categories;
+    let mut sheet = new_sheet(&mut workbook, "合计", TotalColumn::HEADERS)?;
     for (k, d) in departments.clone().take(shape.departments + 1).enumerate() {
         let row = k as u32 + 1;
         sheet.write_string(row, 0, &d.name)?;
@@ -395,7 +403,7 @@ fn write_floor(
     }
     workbook.push_worksheet(sheet);
 
-    let mut sheet = new_sheet(&mut workbook, "问题", &FINDING_HEADERS)?;
+    let mut sheet = new_sheet(&mut workbook, "问题", FindingColumn::HEADERS)?;
     let message = "项目「老干部活动中心维护费」的指标「受益人员满意度 ≥ 95 %」出现2次 (H28, H29),规范化后完全相同,已合并为一行";
     for (k, d) in departments.take(shape.findings).enumerate() {
         let row = k as u32 + 1;

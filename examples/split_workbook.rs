@@ -17,14 +17,13 @@ use std::time::Instant;
 
 use calamine::{Data, DataRef, Reader, Xlsx};
 use compact_str::{ToCompactString, format_compact};
-use jixiao::consolidate::{self, Summary};
-use jixiao::discover::Status;
-use jixiao::finding::{Code, Finding};
+use jixiao::finding::{Code, IndicatorField, Site, Subject};
+use jixiao::grid::CellRef;
 use jixiao::model::{
-    CategorySource, Declared, Department, Indicator, Project, RawValues, Unassigned,
+    About, CategorySource, Declared, Department, FieldCells, Indicator, NameSource, Project,
+    RawValues, Unassigned,
 };
-use jixiao::pipeline::{FileOutcome, SheetRecord};
-use jixiao::write;
+use jixiao::{FileOutcome, SheetRecord, SheetStatus, Status, StoredDepartment, Summary};
 
 const PROJECTS: usize = 50;
 const INDICATORS: usize = 20;
@@ -33,7 +32,7 @@ const LOST: usize = 2;
 
 fn indicator(n: usize, row: u32) -> Indicator {
     let glued = n.is_multiple_of(7);
-    let cell = format_compact!("H{row}");
+    let at = |col: u32| CellRef::new(row - 1, col);
     Indicator {
         name: format_compact!("指标{n}"),
         op: "≥".into(),
@@ -49,18 +48,18 @@ fn indicator(n: usize, row: u32) -> Indicator {
         level2: Some("数量指标".into()),
         category_source: CategorySource::Inferred,
         copies: 1,
-        source: format_compact!("Sheet1!{cell}"),
+        cell: at(7),
+        copy_cells: Vec::new(),
+        field_cells: FieldCells {
+            op: Some(at(8)),
+            target: at(9),
+            unit: Some(at(10)),
+        },
         notes: if glued {
             vec!["95G + 月 → 95 GB/月".to_string()]
         } else {
             Vec::new()
         },
-        cells: vec![cell.clone()],
-        field_cells: [
-            format_compact!("I{row}"),
-            format_compact!("J{row}"),
-            format_compact!("K{row}"),
-        ],
     }
 }
 
@@ -84,26 +83,32 @@ fn outcome(d: usize) -> FileOutcome {
             budget_wan: Some(10.5),
             own_wan: Some(10.5),
             transfer_wan: Some(0.0),
-            source: format_compact!("Sheet1!B{}", first + 1),
-            budget_cell: format_compact!("D{}", first + 1),
+            cell: CellRef::new(first, 1),
+            budget_cell: Some(CellRef::new(first, 3)),
             notes: Vec::new(),
             indicators,
             finding_count: 0,
         });
     }
     let mut findings = Vec::new();
+    let site = Site {
+        file: &file,
+        sheet: "Sheet1",
+    };
     let unassigned = (0..LOST)
         .map(|k| {
             row += 1;
             let mut i = indicator(k, row);
-            i.cells = vec![format_compact!("A{row}")];
-            i.source = format_compact!("Sheet1!A{row}");
+            i.cell = CellRef::new(row - 1, 0);
             i.notes = vec!["原行错位,已对齐;不属于任何项目".to_string()];
-            let mut f = Finding::new(
+            let mut f = site.finding(
                 Code::ShiftedRow,
-                &file,
-                "Sheet1",
-                format!("A{row}"),
+                Some(i.cell),
+                Subject::Indicator {
+                    project: None,
+                    position: (PROJECTS * INDICATORS + k) as u32,
+                    field: IndicatorField::Project,
+                },
                 format!("第{row}行的指标失去了所属项目"),
             );
             f.department = format!("部门{d}").into();
@@ -116,15 +121,17 @@ fn outcome(d: usize) -> FileOutcome {
         })
         .collect();
     let department = Department {
-        name: format!("部门{d}"),
-        name_source: "file name".to_string(),
-        file: file.clone(),
-        sheet: "Sheet1".to_string(),
-        year: Some(2024),
-        declared: Declared {
-            project_count: Some(PROJECTS as u32),
-            footnote_total_wan: Some(10.5 * PROJECTS as f64),
-            ..Declared::default()
+        about: About {
+            name: format!("部门{d}"),
+            name_source: NameSource::FileName,
+            file: file.clone(),
+            sheet: "Sheet1".to_string(),
+            year: Some(2024),
+            declared: Declared {
+                project_count: Some(PROJECTS as u32),
+                footnote_total_wan: Some(10.5 * PROJECTS as f64),
+                ..Declared::default()
+            },
         },
         projects,
         unassigned,
@@ -137,9 +144,9 @@ fn outcome(d: usize) -> FileOutcome {
         modified: None,
         sheets: vec![SheetRecord {
             name: "Sheet1".to_string(),
-            status: "table",
+            status: SheetStatus::Table,
         }],
-        departments: vec![jixiao::store::StoredDepartment::new(department)],
+        departments: vec![StoredDepartment::new(department)],
         findings,
     }
 }
@@ -181,7 +188,7 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
         return Err(format!("sheets {names:?}, expected {expected:?}"));
     }
     let total = summary.totals.indicators;
-    let first_part = write::MAX_DATA_ROWS as usize;
+    let first_part = jixiao::sheets::MAX_DATA_ROWS as usize;
 
     // The last shifted row sits on 指标(2); its 问题 row links there.
     let formulas = book
@@ -196,7 +203,7 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
     let expected_cell = summary
         .findings
         .last()
-        .map(|f| f.cell.clone())
+        .and_then(|f| f.cell)
         .ok_or("no findings")?;
     let target_row = total - first_part; // the last indicator, 1-based on 指标(2)
     let expected_link = format!(
@@ -265,10 +272,10 @@ fn main() -> ExitCode {
             std::process::exit(1);
         }
     };
-    let summary = consolidate::consolidate(outcomes, &rules);
+    let summary = jixiao::summarize(outcomes, &rules);
     let built = start.elapsed();
     let memory_built = peak_memory();
-    if let Err(e) = write::write_workbook(&summary, &path) {
+    if let Err(e) = jixiao::write_workbook(&summary, &path) {
         eprintln!("split_workbook: {e}");
         return ExitCode::FAILURE;
     }

@@ -5,9 +5,8 @@
 //! and tolerances come from the `[checks]` section of the rules.
 //! It also flags texts too long for a spreadsheet cell, which the summary can only show cut.
 
-use compact_str::CompactString;
-
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
+use crate::grid::CellRef;
 use crate::model::{Department, Indicator};
 use crate::normalize::QUALITATIVE;
 use crate::rules::Rules;
@@ -17,40 +16,92 @@ fn wan(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// The findings of one department's checks, in the order they are raised.
+struct Raised<'a> {
+    site: Site<'a>,
+    department: &'a str,
+    findings: Vec<Finding>,
+}
+
+impl Raised<'_> {
+    fn add(&mut self, code: Code, cell: Option<CellRef>, subject: Subject, message: String) {
+        let mut f = self.site.finding(code, cell, subject, message);
+        f.department = self.department.into();
+        self.findings.push(f);
+    }
+}
+
+fn on_project(project: usize, field: ProjectField) -> Subject {
+    Subject::Project {
+        project: project as u32,
+        field,
+    }
+}
+
+fn on_indicator(project: Option<usize>, position: usize) -> Subject {
+    Subject::Indicator {
+        project: project.map(|p| p as u32),
+        position: position as u32,
+        field: IndicatorField::Name,
+    }
+}
+
 /// Runs every check on one department.
 pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
+    let about = &dept.about;
+    let mut raised = Raised {
+        site: Site {
+            file: &about.file,
+            sheet: &about.sheet,
+        },
+        department: &about.name,
+        findings: Vec::new(),
+    };
+    check_sums(dept, rules, &mut raised);
+    check_projects(dept, rules, &mut raised);
+    for (position, (project, indicator)) in dept.indicators().enumerate() {
+        for (code, cell, message) in check_indicator(indicator, rules) {
+            raised.add(code, cell, on_indicator(project, position), message);
+        }
+    }
+    check_lengths(dept, &mut raised);
+    raised.findings
+}
+
+/// The 合计 row, each project's 本级 + 转移支付, and the footnote against the projects.
+fn check_sums(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
     let tolerance = rules.amount_tolerance_wan;
     let differs = |a: f64, b: f64| (a - b).abs() > tolerance;
-    let mut findings = Vec::new();
-    let mut add = |code: Code, cell: &str, message: String, project: Option<usize>| {
-        let mut f = Finding::new(code, &dept.file, &dept.sheet, cell.to_string(), message)
-            .for_project(project);
-        f.department = dept.name.as_str().into();
-        findings.push(f);
-    };
-
     let sums = dept.budget_sums();
-    let declared = &dept.declared;
+    let declared = &dept.about.declared;
     let sum_row = [
-        (declared.sum_row_wan, "预算金额"),
-        (declared.sum_row_own_wan, "本级支出"),
-        (declared.sum_row_transfer_wan, "转移支付支出"),
+        (declared.sum_row_wan, "预算金额", DepartmentField::SumBudget),
+        (
+            declared.sum_row_own_wan,
+            "本级支出",
+            DepartmentField::SumOwn,
+        ),
+        (
+            declared.sum_row_transfer_wan,
+            "转移支付支出",
+            DepartmentField::SumTransfer,
+        ),
     ];
-    for (i, (value, what)) in sum_row.iter().enumerate() {
+    for (i, (value, what, field)) in sum_row.into_iter().enumerate() {
         if let Some(v) = value
-            && differs(*v, sums[i])
+            && differs(v, sums[i])
         {
-            add(
+            raised.add(
                 Code::SumMismatch,
-                &declared.sum_row_cells[i],
+                declared.sum_row_cells[i],
+                Subject::Department(field),
                 format!(
                     "合计行{what} {} 万元,与{}个项目之和 {} 万元相差 {} 万元",
-                    wan(*v),
+                    wan(v),
                     dept.projects.len(),
                     wan(sums[i]),
                     wan(round_amount(v - sums[i]))
                 ),
-                None,
             );
         }
     }
@@ -59,9 +110,10 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
         if let (Some(budget), Some(own), Some(transfer)) = (p.budget_wan, p.own_wan, p.transfer_wan)
             && differs(own + transfer, budget)
         {
-            add(
+            raised.add(
                 Code::OwnPlusTransferMismatch,
-                &p.budget_cell,
+                Some(p.amount_cell()),
+                on_project(index, ProjectField::Budget),
                 format!(
                     "项目「{}」本级支出 {} + 转移支付支出 {} = {} 万元,不等于预算金额 {} 万元",
                     p.name,
@@ -70,7 +122,6 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
                     wan(round_amount(own + transfer)),
                     wan(budget)
                 ),
-                Some(index),
             );
         }
     }
@@ -78,22 +129,23 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
     if let Some(count) = declared.project_count
         && count as usize != dept.projects.len()
     {
-        add(
+        raised.add(
             Code::DeclaredCountMismatch,
-            &declared.count_cell,
+            declared.count_cell,
+            Subject::Department(DepartmentField::DeclaredCount),
             format!(
                 "脚注声明本级部门预算项目{count}个,表中只有{}个项目",
                 dept.projects.len()
             ),
-            None,
         );
     }
     if let Some(total) = declared.footnote_total_wan
         && differs(total, sums[0])
     {
-        add(
+        raised.add(
             Code::DeclaredTotalMismatch,
-            &declared.footnote_cell,
+            declared.footnote_cell,
+            Subject::Department(DepartmentField::DeclaredAmount),
             format!(
                 "脚注声明预算金额 {} 万元,表中{}个项目合计 {} 万元,相差 {} 万元",
                 wan(total),
@@ -101,16 +153,21 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
                 wan(sums[0]),
                 wan(round_amount(total - sums[0]))
             ),
-            None,
         );
     }
+}
+
+/// Each project's indicators as a whole: none at all, a category missing, near-duplicates.
+fn check_projects(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
+    let starts = dept.indicator_starts();
     for (index, p) in dept.projects.iter().enumerate() {
+        let on_name = || on_project(index, ProjectField::Name);
         if p.indicators.is_empty() {
-            add(
+            raised.add(
                 Code::MissingIndicators,
-                p.source.rsplit('!').next().unwrap_or_default(),
+                Some(p.cell),
+                on_name(),
                 format!("项目「{}」没有任何绩效指标", p.name),
-                Some(index),
             );
         }
         let missing: Vec<&str> = rules
@@ -125,45 +182,32 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
             .map(String::as_str)
             .collect();
         if !p.indicators.is_empty() && !missing.is_empty() {
-            add(
+            raised.add(
                 Code::IncompleteFramework,
-                p.source.rsplit('!').next().unwrap_or_default(),
+                Some(p.cell),
+                on_name(),
                 format!("项目「{}」缺少{}", p.name, missing.join("、")),
-                Some(index),
             );
         }
         for (a, b) in near_duplicate_names(&p.indicators, rules.checks.near_duplicate_min_chars) {
-            add(
+            let (x, y) = (&p.indicators[a], &p.indicators[b]);
+            raised.add(
                 Code::NearDuplicateName,
-                &b.cells[0],
+                Some(y.cell),
+                on_indicator(Some(index), starts[index] + b),
                 format!(
                     "项目「{}」的指标「{}」({}) 与「{}」({}) 只差一个字,可能是同一指标的笔误",
-                    p.name, a.name, a.cells[0], b.name, b.cells[0]
+                    p.name, x.name, x.cell, y.name, y.cell
                 ),
-                Some(index),
             );
         }
     }
-
-    let indicators = dept
-        .projects
-        .iter()
-        .enumerate()
-        .flat_map(|(i, p)| p.indicators.iter().map(move |ind| (Some(i), ind)))
-        .chain(dept.unassigned.iter().map(|u| (None, &u.indicator)));
-    for (project, indicator) in indicators {
-        for (code, cell, message) in check_indicator(indicator, rules) {
-            add(code, &cell, message, project);
-        }
-    }
-    check_lengths(dept, &mut add);
-    findings
 }
 
 /// One `text_too_long` finding per text that a summary cell cannot hold whole.
-fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Option<usize>)) {
+fn check_lengths(dept: &Department, raised: &mut Raised<'_>) {
     // `what` is only spelled out for a text that is too long: nearly none are.
-    let mut long = |what: &dyn Fn() -> String, text: &str, cell: &str, project: Option<usize>| {
+    let mut long = |what: &dyn Fn() -> String, text: &str, cell: Option<CellRef>, subject| {
         // A text of no more bytes than the cap has no more UTF-16 units either.
         if text.len() <= MAX_CELL_CHARS {
             return;
@@ -171,31 +215,28 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
         let len = cell_len(text);
         if len > MAX_CELL_CHARS {
             let what = what();
-            add(
+            raised.add(
                 Code::TextTooLong,
                 cell,
+                subject,
                 format!(
                     "{what}有 {len} 个字符,超过单元格上限 {MAX_CELL_CHARS},汇总表中只显示开头,完整内容见 JSON 报告"
                 ),
-                project,
             );
         }
     };
     let short = |name: &str| cut_to(name, 30).into_owned();
-    let cell_of = |source: &str| {
-        source
-            .rsplit_once('!')
-            .map(|(_, cell)| cell.to_string())
-            .unwrap_or_default()
-    };
+    let name_cell = dept.about.name_source.cell();
     long(
         &|| "部门名称".to_string(),
-        &dept.name,
-        &cell_of(&dept.name_source),
-        None,
+        &dept.about.name,
+        name_cell,
+        match name_cell {
+            Some(_) => Subject::Department(DepartmentField::Name),
+            None => Subject::Input,
+        },
     );
     for (index, p) in dept.projects.iter().enumerate() {
-        let cell = cell_of(&p.source);
         for (what, text) in [
             ("序号", p.seq.as_str()),
             ("项目名称", p.name.as_str()),
@@ -205,19 +246,12 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
             long(
                 &|| format!("项目「{}」的{what}", short(&p.name)),
                 text,
-                &cell,
-                Some(index),
+                Some(p.cell),
+                on_project(index, ProjectField::Name),
             );
         }
     }
-    let indicators = dept
-        .projects
-        .iter()
-        .enumerate()
-        .flat_map(|(index, p)| p.indicators.iter().map(move |i| (Some(index), i)))
-        .chain(dept.unassigned.iter().map(|u| (None, &u.indicator)));
-    for (project, i) in indicators {
-        let cell = i.cells.first().cloned().unwrap_or_default();
+    for (position, (project, i)) in dept.indicators().enumerate() {
         // Joined only when it might be too long: it is nearly always short.
         let annotation = if i.notes.iter().map(|n| n.len() + 1).sum::<usize>() > MAX_CELL_CHARS {
             i.annotation()
@@ -236,8 +270,8 @@ fn check_lengths(dept: &Department, add: &mut impl FnMut(Code, &str, String, Opt
             long(
                 &|| format!("指标「{}」的{what}", short(&i.name)),
                 text,
-                &cell,
-                project,
+                Some(i.cell),
+                on_indicator(project, position),
             );
         }
     }
@@ -248,14 +282,15 @@ struct Described<'a>(&'a Indicator);
 
 impl std::fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "指标「{}」({})", self.0.name, self.0.cells[0])
+        write!(f, "指标「{}」({})", self.0.name, self.0.cell)
     }
 }
 
 /// The checks on one indicator: (code, cell, message) for each problem.
-fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, String)> {
+fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, String)> {
     let checks = &rules.checks;
-    let [op_cell, target_cell, unit_cell] = i.field_cells.clone();
+    let cells = i.field_cells;
+    let (op_cell, target_cell, unit_cell) = (cells.op, Some(cells.target), cells.unit);
     let mut out = Vec::new();
     let described = Described(i);
 
@@ -264,7 +299,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     {
         out.push((
             Code::UnknownCategory,
-            i.cells[0].clone(),
+            Some(i.cell),
             format!(
                 "{described}的一级指标「{level1}」不是框架中的类别({})",
                 rules.categories.level1.join("、")
@@ -274,7 +309,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
         out.push((
             Code::PlaceholderValue,
-            target_cell.clone(),
+            target_cell,
             format!("{described}留有模板占位符:「{} {}」", i.name, i.raw.value),
         ));
         // A placeholder says nothing about units or directions.
@@ -283,7 +318,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     if i.value.is_none() && i.text.is_empty() {
         out.push((
             Code::MissingTarget,
-            target_cell.clone(),
+            target_cell,
             format!("{described}没有填写目标值"),
         ));
     }
@@ -292,7 +327,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
         if numeric_op && rules.has_qualitative_word(&i.text) {
             out.push((
                 Code::QualitativeWithOperator,
-                op_cell.clone(),
+                op_cell,
                 format!(
                     "{described}的目标「{}」是定性描述,原运算符「{}」不适用,已按定性指标处理",
                     i.text, i.raw.op
@@ -315,7 +350,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
         };
         out.push((
             Code::UnitMismatch,
-            unit_cell.clone(),
+            unit_cell,
             format!(
                 "{described}的单位「{}」与名称不符,{expected}:{} {} {}",
                 i.unit, i.op, i.text, i.unit
@@ -327,7 +362,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     if let Some(word) = rules.direction_down_word(&i.name).filter(|_| up) {
         out.push((
             Code::DirectionMismatch,
-            op_cell.clone(),
+            op_cell,
             format!(
                 "{described}含「{word}」,越低越好,却写成「{} {}」",
                 i.op, i.text
@@ -336,7 +371,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     } else if let Some(word) = rules.direction_up_word(&i.name).filter(|_| down) {
         out.push((
             Code::DirectionMismatch,
-            op_cell.clone(),
+            op_cell,
             format!(
                 "{described}含「{word}」,越高越好,却写成「{} {}」",
                 i.op, i.text
@@ -353,7 +388,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
     {
         out.push((
             Code::PercentAsFraction,
-            target_cell.clone(),
+            target_cell,
             format!(
                 "{described}的目标值是 {},可能是设置为百分比格式的单元格({} %),请核对",
                 i.text,
@@ -383,11 +418,8 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, CompactString, St
 }
 
 /// Pairs of indicators whose names, at least `min_chars` long, differ in exactly one character
-/// (same length, one position). Each pair once, in reading order.
-fn near_duplicate_names(
-    indicators: &[Indicator],
-    min_chars: usize,
-) -> Vec<(&Indicator, &Indicator)> {
+/// (same length, one position), by index. Each pair of names once, in reading order.
+fn near_duplicate_names(indicators: &[Indicator], min_chars: usize) -> Vec<(usize, usize)> {
     let chars: Vec<Vec<char>> = indicators
         .iter()
         .map(|i| i.name.chars().collect())
@@ -404,7 +436,7 @@ fn near_duplicate_names(
             let names = (indicators[a].name.as_str(), indicators[b].name.as_str());
             if differing == 1 && !reported.contains(&names) {
                 reported.push(names);
-                pairs.push((&indicators[a], &indicators[b]));
+                pairs.push((a, b));
             }
         }
     }
@@ -440,7 +472,7 @@ mod tests {
         let origin = Origin {
             file: "f",
             fallback_department: "d",
-            fallback_source: "file name",
+            fallback_source: crate::model::NameSource::FileName,
         };
         let (mut dept, _) = normalize(&raw, &origin, &rules);
         crate::classify::classify(&mut dept, &rules);

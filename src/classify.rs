@@ -9,12 +9,7 @@ use crate::rules::Rules;
 
 /// Classifies every indicator of the department that the file did not classify.
 pub fn classify(dept: &mut Department, rules: &Rules) {
-    let indicators = dept
-        .projects
-        .iter_mut()
-        .flat_map(|p| p.indicators.iter_mut())
-        .chain(dept.unassigned.iter_mut().map(|u| &mut u.indicator));
-    for indicator in indicators {
+    for indicator in dept.indicators_mut() {
         classify_one(indicator, rules);
     }
 }
@@ -94,7 +89,7 @@ mod tests {
             level1: None,
             level2: None,
         };
-        let mut i = normalize_indicator(&raw, "S", &rules, &mut |_, _, _| {});
+        let mut i = normalize_indicator(&raw, &rules, &mut Vec::new());
         classify_one(&mut i, &rules);
         i
     }

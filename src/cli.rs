@@ -1,5 +1,7 @@
-//! The command line: argument parsing, the progress bar and the closing paragraph. The work
-//! itself is done by the library functions this calls.
+//! The command line: argument parsing, the progress bar, the log lines and the closing
+//! paragraph, and the one place a run's [`jixiao::Error`] becomes exit code 2. The work itself
+//! is done by the library functions this calls; the library knows nothing of clap.
+//! (It is part of the binary, and compiled into the benchmark too, which runs exactly this.)
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,10 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::consolidate::Summary;
-use crate::discover::Status;
-use crate::read::Limits;
-use crate::{ConsolidateOptions, FailOn, Progress};
+use jixiao::{ConsolidateOptions, FailOn, Limits, Progress, Status, Summary};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +30,27 @@ enum LogFormat {
     Text,
     /// One JSON object per line, for log collectors.
     Json,
+}
+
+/// Which findings make a completed run exit with code 1 (see [`FailOn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOnArg {
+    /// Any warning- or error-level finding.
+    Warning,
+    /// Any error-level finding (the default).
+    Error,
+    /// None: a completed run always exits 0.
+    Never,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(arg: FailOnArg) -> FailOn {
+        match arg {
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Never => FailOn::Never,
+        }
+    }
 }
 
 /// What `consolidate` and `check` share: which files, how to read them.
@@ -60,7 +80,7 @@ impl ReadArgs {
         self,
         output: PathBuf,
         report: Option<PathBuf>,
-        labels: crate::labels::Labels,
+        labels: jixiao::labels::Labels,
     ) -> ConsolidateOptions {
         ConsolidateOptions {
             inputs: self.inputs,
@@ -101,14 +121,14 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
         /// Exit with code 1 when findings of this level (or worse) were raised.
-        #[arg(long, value_enum, default_value_t = FailOn::Error)]
-        fail_on: FailOn,
+        #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
+        fail_on: FailOnArg,
         /// How per-file lines and the closing summary are logged on stderr.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
         /// The language of the summary's headers and labels: zh, or en (from
         /// templates/headers.toml). Sheet names stay as they are.
-        #[arg(long, default_value = crate::labels::DEFAULT_LANG)]
+        #[arg(long, default_value = jixiao::labels::DEFAULT_LANG)]
         lang: String,
     },
     /// Read and check the inputs as consolidate does, write nothing, print the findings.
@@ -136,44 +156,37 @@ enum Command {
 /// Runs the command line; returns the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let log_format = match &cli.command {
+        Command::Consolidate { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    };
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            log_error(log_format, &e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs one command: the exit code of a completed run, or why it could not be done.
+fn run(command: Command) -> Result<u8, jixiao::Error> {
+    match command {
         Command::Rules => {
-            print!("{}", crate::rules::DEFAULT_RULES);
-            ExitCode::SUCCESS
+            print!("{}", jixiao::rules::DEFAULT_RULES);
+            Ok(0)
         }
         Command::Template { output, rules } => {
-            let result = crate::load_rules(rules.as_deref())
-                .map_err(|e| e.to_string())
-                .and_then(|rules| {
-                    crate::write_template(&rules, &output).map_err(|e| e.to_string())
-                });
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    log_error(LogFormat::Text, &e);
-                    ExitCode::from(2)
-                }
-            }
+            let rules = jixiao::load_rules(rules.as_deref())?;
+            jixiao::write_template(&rules, &output)?;
+            Ok(0)
         }
         Command::Check { read, format } => {
-            let rules = match crate::load_rules(read.rules.as_deref()) {
-                Ok(r) => r,
-                Err(e) => {
-                    log_error(LogFormat::Text, &e.to_string());
-                    return ExitCode::from(2);
-                }
-            };
-            let options = read.options(PathBuf::new(), None, crate::labels::Labels::default());
-            match crate::build_summary(&options, &rules, &|_| {}) {
-                Ok(summary) => {
-                    print_findings(&summary, format);
-                    ExitCode::from(crate::exit_code(&summary, FailOn::Error))
-                }
-                Err(e) => {
-                    log_error(LogFormat::Text, &e.to_string());
-                    ExitCode::from(2)
-                }
-            }
+            let rules = jixiao::load_rules(read.rules.as_deref())?;
+            let options = read.options(PathBuf::new(), None, jixiao::labels::Labels::default());
+            let summary = jixiao::build_summary(&options, &rules, &|_| {})?;
+            print_findings(&summary, format);
+            Ok(jixiao::exit_code(&summary, FailOn::Error))
         }
         Command::Consolidate {
             read,
@@ -184,41 +197,22 @@ pub fn main() -> ExitCode {
             log_format,
             lang,
         } => {
-            let labels = match crate::labels::Labels::new(&lang) {
-                Ok(l) => l,
-                Err(e) => {
-                    log_error(log_format, &format!("--lang: {e}"));
-                    return ExitCode::from(2);
-                }
-            };
-            let rules = match crate::load_rules(read.rules.as_deref()) {
-                Ok(r) => r,
-                Err(e) => {
-                    log_error(log_format, &e.to_string());
-                    return ExitCode::from(2);
-                }
-            };
+            let labels = jixiao::labels::Labels::new(&lang)?;
+            let rules = jixiao::load_rules(read.rules.as_deref())?;
             let options = read.options(output, report, labels);
             let bar = progress_bar(quiet || log_format == LogFormat::Json);
             let progress = |event: Progress| match event {
                 Progress::Started { files } => bar.set_length(files as u64),
                 Progress::FileDone => bar.inc(1),
             };
-            let result = crate::consolidate(&options, &rules, &progress);
+            let result = jixiao::consolidate(&options, &rules, &progress);
             bar.finish_and_clear();
-            match result {
-                Ok(summary) => {
-                    let code = crate::exit_code(&summary, fail_on);
-                    if !quiet {
-                        log_summary(log_format, &summary, &options, code);
-                    }
-                    ExitCode::from(code)
-                }
-                Err(e) => {
-                    log_error(log_format, &e.to_string());
-                    ExitCode::from(2)
-                }
+            let summary = result?;
+            let code = jixiao::exit_code(&summary, fail_on.into());
+            if !quiet {
+                log_summary(log_format, &summary, &options, code);
             }
+            Ok(code)
         }
     }
 }
@@ -226,16 +220,16 @@ pub fn main() -> ExitCode {
 /// `check`'s output on stdout.
 fn print_findings(summary: &Summary, format: CheckFormat) {
     match format {
-        CheckFormat::Json => match serde_json::to_string_pretty(&summary.findings) {
+        CheckFormat::Json => match jixiao::findings_pretty(&summary.findings) {
             Ok(text) => println!("{text}"),
             Err(e) => log_error(LogFormat::Text, &e.to_string()),
         },
         CheckFormat::Table => {
             for f in &summary.findings {
-                let place = match (f.sheet.is_empty(), f.cell.is_empty()) {
+                let place = match (f.sheet.is_empty(), f.cell) {
                     (true, _) => f.file.to_string(),
-                    (false, true) => format!("{} [{}]", f.file, f.sheet),
-                    (false, false) => format!("{} [{}]!{}", f.file, f.sheet, f.cell),
+                    (false, None) => format!("{} [{}]", f.file, f.sheet),
+                    (false, Some(cell)) => format!("{} [{}]!{cell}", f.file, f.sheet),
                 };
                 println!(
                     "{:<4}\t{:<26}\t{place}\t{}",
@@ -268,7 +262,7 @@ fn log_error(format: LogFormat, message: &str) {
 
 /// One line per input that did not come through whole, then the closing summary.
 fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOptions, code: u8) {
-    for input in crate::problem_inputs(summary) {
+    for input in jixiao::problem_inputs(summary) {
         let reason = input.reason.as_deref().unwrap_or("");
         match format {
             LogFormat::Text => {

@@ -2,18 +2,19 @@
 //! departments in input order, findings in the order they were raised, and the totals.
 //! Sequential and ordered by path, so the result never depends on thread timing.
 
-use serde::Serialize;
-
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use crate::discover::Status;
-use crate::finding::{Code, Finding, SeverityCounts};
+use crate::finding::{Code, Finding, SeverityCounts, Site};
 use crate::pipeline::{FileOutcome, SheetRecord};
+use crate::rules::RulesOrigin;
 use crate::store::{Departments, StoredDepartment};
 use crate::text::round_amount;
 
 /// The tool that made the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ToolInfo {
     pub name: &'static str,
     pub version: &'static str,
@@ -29,7 +30,7 @@ impl Default for ToolInfo {
 }
 
 /// One input and what became of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct InputRecord {
     pub path: String,
     pub status: Status,
@@ -60,24 +61,21 @@ pub struct Totals {
 }
 
 /// Everything the workbook and the report are written from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Summary {
     pub tool: ToolInfo,
-    /// Where the rules came from: "built-in" or a path.
-    pub rules: String,
+    /// Where the rules came from.
+    pub rules: RulesOrigin,
     pub inputs: Vec<InputRecord>,
     pub departments: Departments,
     pub totals: Totals,
     pub findings: Vec<Finding>,
     /// Findings per department, parallel to `departments`.
-    #[serde(skip)]
     pub department_findings: Vec<usize>,
     /// The framework's 一级 categories, in the rules' order, for the 合计 sheet's counts.
-    #[serde(skip)]
     pub level1_categories: Vec<String>,
-    /// SHA-256 of the rules text used, for the 说明 sheet; set by the caller that loaded them.
-    #[serde(skip)]
-    pub rules_sha256: Option<String>,
+    /// SHA-256 of the rules text used, for the 说明 sheet.
+    pub rules_sha256: String,
 }
 
 /// Which of two inputs is used when they duplicate each other: the later by modification time,
@@ -134,8 +132,8 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
             .departments
             .iter()
             .map(|d| &d.head)
-            .filter(|d| !matches!(d.name_source.as_str(), "file name" | "sheet name"))
-            .map(|d| (d.name.clone(), d.year))
+            .filter(|d| d.about.name_source.is_given())
+            .map(|d| (d.about.name.clone(), d.about.year))
             .collect();
         for key in keys {
             match by_department.get(&key).copied() {
@@ -163,15 +161,17 @@ fn supersede_duplicates(outcomes: &mut [FileOutcome]) -> Vec<Option<String>> {
     for (i, by) in superseded.iter().enumerate() {
         if let Some(winner) = by.as_ref().filter(|_| identical[i]) {
             let o = &mut outcomes[i];
-            let names: Vec<String> = o.departments.iter().map(|d| d.head.name.clone()).collect();
+            let names: Vec<String> = o
+                .departments
+                .iter()
+                .map(|d| d.head.about.name.clone())
+                .collect();
             o.departments.clear();
             // Its table findings repeat the kept file's word for word; file-level ones stay.
             o.findings.retain(|f| f.department.is_empty());
-            o.findings.push(Finding::new(
+            o.findings.push(Finding::about_input(
                 Code::DuplicateFile,
                 &o.display,
-                "",
-                String::new(),
                 format!(
                     "{} 与 {winner} 内容完全相同;只计入修改时间较晚的 {winner},本文件({})不重复计入汇总与合计",
                     o.display,
@@ -189,7 +189,7 @@ fn share_a_project(a: &FileOutcome, b: &FileOutcome, key: &(String, Option<i32>)
         o.departments
             .iter()
             .map(|d| &d.head)
-            .filter(|d| (&d.name, d.year) == (&key.0, key.1))
+            .filter(|d| (&d.about.name, d.about.year) == (&key.0, key.1))
             .flat_map(|d| d.project_names.iter().cloned())
             .filter(|n| !n.is_empty())
             .collect()
@@ -205,22 +205,23 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
         .departments
         .iter()
         .map(|d| &d.head)
-        .filter(|d| (&d.name, d.year) == (&key.0, key.1))
-        .map(|d| d.sheet.clone())
+        .filter(|d| (&d.about.name, d.about.year) == (&key.0, key.1))
+        .map(|d| d.about.sheet.clone())
         .collect();
     outcome
         .departments
-        .retain(|d| (&d.head.name, d.head.year) != (&key.0, key.1));
+        .retain(|d| (&d.head.about.name, d.head.about.year) != (&key.0, key.1));
     // Findings about the table that is not summarized would point at rows nobody sees.
     outcome
         .findings
         .retain(|f| !sheets.iter().any(|s| *s == f.sheet));
     for sheet in sheets {
-        let mut f = Finding::new(
+        let site = Site {
+            file: &outcome.display,
+            sheet: &sheet,
+        };
+        let mut f = site.about_sheet(
             Code::DuplicateDepartment,
-            &outcome.display,
-            &sheet,
-            String::new(),
             format!(
                 "{}「{}」{year}的表在 {winner} 中也有;只计入修改时间较晚的 {winner},本表不重复计入汇总与合计",
                 outcome.display, key.0
@@ -262,7 +263,7 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
                 outcome
                     .findings
                     .iter()
-                    .filter(|f| f.sheet == d.head.sheet)
+                    .filter(|f| f.sheet == d.head.about.sheet)
                     .count(),
             );
         }
@@ -272,14 +273,15 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
 
     totals.departments = departments.len();
     for d in departments.iter().map(|d: &StoredDepartment| &d.head) {
-        let sums = d.budget_sums;
+        let figures = &d.figures;
+        let sums = figures.budget_sums;
         totals.projects += d.projects();
         totals.budget_wan += sums[0];
         totals.own_wan += sums[1];
         totals.transfer_wan += sums[2];
-        totals.indicators += d.indicators;
-        totals.unassigned += d.unassigned;
-        totals.duplicates_collapsed += d.duplicates_collapsed;
+        totals.indicators += figures.indicators;
+        totals.unassigned += figures.unassigned;
+        totals.duplicates_collapsed += figures.duplicates_collapsed;
     }
     totals.budget_wan = round_amount(totals.budget_wan);
     totals.own_wan = round_amount(totals.own_wan);
@@ -295,6 +297,6 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         findings,
         department_findings,
         level1_categories: rules.categories.level1.clone(),
-        rules_sha256: None,
+        rules_sha256: rules.sha256(),
     }
 }

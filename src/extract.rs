@@ -11,10 +11,10 @@
 //! under the first one: a blank level takes the value of the merged block it lies in, else of
 //! the last level given above it within the same project.
 
-use crate::grid::{CellValue, Grid};
+use crate::grid::{CellRef, CellValue, Grid};
 use crate::layout::{Columns, TableLayout};
 use crate::rules::{Field, Rules};
-use crate::text::{cell_name, fold, fold_width, parse_number};
+use crate::text::{fold, fold_width, parse_number};
 
 /// A value with the cell it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,9 +46,9 @@ impl Located {
         compact_str::CompactString::from(&*self.value.text_ref())
     }
 
-    /// The cell's name, such as "H7".
-    pub fn cell(&self) -> String {
-        cell_name(self.row, self.col)
+    /// The cell it came from.
+    pub fn cell(&self) -> CellRef {
+        CellRef::new(self.row, self.col)
     }
 }
 
@@ -147,12 +147,12 @@ pub enum OtherKind {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocumentInfo {
     /// The department's name and the cell it was read from.
-    pub department: Option<(String, String)>,
+    pub department: Option<(String, CellRef)>,
     pub year: Option<i32>,
     /// The number of projects the footnote declares, and its cell.
-    pub declared_count: Option<(u32, String)>,
+    pub declared_count: Option<(u32, CellRef)>,
     /// The total (万元) the footnote declares, and its cell.
-    pub footnote_total: Option<(f64, String)>,
+    pub footnote_total: Option<(f64, CellRef)>,
 }
 
 /// Everything read from one table.
@@ -197,7 +197,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
     for row in 0..layout.header_first_row {
         titles.extend(
             grid.row_cells(row)
-                .map(|(col, v)| (v.text(), cell_name(row, col))),
+                .map(|(col, v)| (v.text(), CellRef::new(row, col))),
         );
     }
     let mut footnotes = Vec::new();
@@ -215,7 +215,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         if after_sum {
             match single_text {
                 Some(text) if is_footnote(&text, rules) => {
-                    footnotes.push((text, cell_name(row, first_col)));
+                    footnotes.push((text, CellRef::new(row, first_col)));
                     table.footnote_rows.push(row);
                 }
                 _ => table.other_rows.push(OtherRow {
@@ -262,7 +262,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         if let Some(text) = &single_text
             && is_footnote(text, rules)
         {
-            footnotes.push((text.clone(), cell_name(row, first_col)));
+            footnotes.push((text.clone(), CellRef::new(row, first_col)));
             table.footnote_rows.push(row);
             continue;
         }
@@ -562,19 +562,19 @@ fn capture(patterns: &[regex::Regex], text: &str, group: &str) -> Option<String>
 /// Reads department, year and declared figures from the title rows and the footnotes.
 /// A 单位名称 line names the department most reliably, then the footnote, then the title.
 fn read_document(
-    titles: &[(String, String)],
-    footnotes: &[(String, String)],
+    titles: &[(String, CellRef)],
+    footnotes: &[(String, CellRef)],
     rules: &Rules,
 ) -> DocumentInfo {
     let d = &rules.document;
     let mut info = DocumentInfo::default();
-    let find = |lines: &[(String, String)], patterns: &[regex::Regex], group: &str| {
+    let find = |lines: &[(String, CellRef)], patterns: &[regex::Regex], group: &str| {
         lines
             .iter()
-            .find_map(|(text, cell)| capture(patterns, text, group).map(|v| (v, cell.clone())))
+            .find_map(|(text, cell)| capture(patterns, text, group).map(|v| (v, *cell)))
     };
     // A capture that names no department (a bare year, 附件3, 表5) does not count.
-    let names_department = |(name, _): &(String, String)| {
+    let names_department = |(name, _): &(String, CellRef)| {
         !d.department_reject
             .iter()
             .any(|p| p.is_match(&fold_width(name)))

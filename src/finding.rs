@@ -2,8 +2,12 @@
 //! place it is about. One type for every stage, so the report, the 问题 sheet and the README's
 //! table of codes all come from the same list.
 
+use std::sync::Arc;
+
 use compact_str::CompactString;
 use serde::Serialize;
+
+use crate::grid::CellRef;
 
 /// How much a finding matters to the person reading the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -153,48 +157,131 @@ codes! {
     TextTooLong = "text_too_long", Warning, "A text is longer than a spreadsheet cell holds (32,767 characters); the summary shows its beginning, the JSON report has it whole.";
 }
 
+/// What a finding is about, recorded by the stage that raised it, which knew. The summary shows
+/// the finding there (a fill, and the link from its row of 问题); the JSON report names its
+/// source cell instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// The input, or one of its sheets, as a whole: its row in the 说明 sheet's input list.
+    Input,
+    /// The department's table, or a part of it the model does not keep (a note row, a 小计 row,
+    /// an error in a title): the department's row of 合计.
+    Department(DepartmentField),
+    /// A project, by its index in its department: its row of 汇总.
+    Project { project: u32, field: ProjectField },
+    /// An indicator, by its position in its department (the projects' indicators in order, then
+    /// the unassigned ones): its row of 指标. `project` is the project it belongs to, none for a
+    /// row that lost its project.
+    Indicator {
+        project: Option<u32>,
+        position: u32,
+        field: IndicatorField,
+    },
+}
+
+/// What of a department's table a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepartmentField {
+    /// The table as a whole, or its name.
+    Name,
+    /// The project count its footnote declares.
+    DeclaredCount,
+    /// The total its footnote (or 合计 row) declares.
+    DeclaredAmount,
+    /// The 合计 row's 预算金额, 本级支出 and 转移支付支出.
+    SumBudget,
+    SumOwn,
+    SumTransfer,
+}
+
+/// What of a project a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectField {
+    Name,
+    Budget,
+    Own,
+    Transfer,
+}
+
+/// What of an indicator a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndicatorField {
+    Name,
+    Operator,
+    Target,
+    /// The project it belongs to (a row that lost its project).
+    Project,
+}
+
+impl Subject {
+    /// The project of its department a finding is about (an indicator's project included), for
+    /// the per-project counts.
+    pub fn project(self) -> Option<usize> {
+        match self {
+            Subject::Project { project, .. } => Some(project as usize),
+            Subject::Indicator { project, .. } => project.map(|p| p as usize),
+            Subject::Input | Subject::Department(_) => None,
+        }
+    }
+}
+
 /// One thing noticed about an input, with where it is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,
     /// The input's path as given on the command line or found under a directory; one
     /// allocation shared by a file's findings (a run can raise half a million).
-    pub file: std::sync::Arc<str>,
+    pub file: Arc<str>,
     /// The department (unit) the finding belongs to, where known.
     pub department: CompactString,
     pub sheet: CompactString,
-    /// The cell it is about, such as "D161"; empty when it is about the whole file or sheet.
-    pub cell: CompactString,
+    /// The source cell it is about; none when it is about the whole file or sheet.
+    pub cell: Option<CellRef>,
     pub message: String,
-    /// Index of the project within its department the finding is about, for per-project counts.
-    #[serde(skip)]
-    pub project: Option<usize>,
-    /// Where in its department's rows of the summary it points, once surveyed.
-    #[serde(skip)]
-    pub spot: Option<crate::write::Spot>,
+    /// What it is about, for placing it in the summary.
+    pub subject: Subject,
 }
 
 impl Finding {
-    /// A finding with the code's own severity.
-    pub fn new(code: Code, file: &str, sheet: &str, cell: String, message: String) -> Finding {
+    /// A finding about a whole input, with the code's own severity.
+    pub fn about_input(code: Code, file: &str, message: String) -> Finding {
+        Site { file, sheet: "" }.finding(code, None, Subject::Input, message)
+    }
+}
+
+/// Where the findings about one table are raised: its input and sheet. Findings are made from
+/// it, so a file name and a sheet name cannot trade places.
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'a> {
+    pub file: &'a str,
+    pub sheet: &'a str,
+}
+
+impl Site<'_> {
+    /// A finding about `subject`, read at `cell`, with the code's own severity.
+    pub fn finding(
+        &self,
+        code: Code,
+        cell: Option<CellRef>,
+        subject: Subject,
+        message: String,
+    ) -> Finding {
         Finding {
             severity: code.severity(),
             code,
-            file: std::sync::Arc::from(file),
+            file: Arc::from(self.file),
             department: CompactString::default(),
-            sheet: sheet.into(),
-            cell: cell.into(),
+            sheet: self.sheet.into(),
+            cell,
             message,
-            project: None,
-            spot: None,
+            subject,
         }
     }
 
-    /// Ties the finding to a project of its department.
-    pub fn for_project(mut self, project: Option<usize>) -> Finding {
-        self.project = project;
-        self
+    /// A finding about the sheet as a whole.
+    pub fn about_sheet(&self, code: Code, message: String) -> Finding {
+        self.finding(code, None, Subject::Input, message)
     }
 }
 

@@ -46,6 +46,38 @@ impl CellValue {
     }
 }
 
+/// A cell of a sheet by zero-based row and column, shown as Excel names it ("H7"). Findings and
+/// the model keep cells this way rather than as text, so placing a finding never re-parses one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct CellRef {
+    pub row: u32,
+    pub col: u32,
+}
+
+impl CellRef {
+    pub fn new(row: u32, col: u32) -> CellRef {
+        CellRef { row, col }
+    }
+
+    /// The cell named like "H28", if the text is such a name.
+    pub fn parse(name: &str) -> Option<CellRef> {
+        crate::text::parse_cell(name).map(|(row, col)| CellRef { row, col })
+    }
+
+    /// Excel's name of the cell: (6, 7) → "H7".
+    pub fn name(self) -> String {
+        crate::text::cell_name(self.row, self.col)
+    }
+}
+
+impl std::fmt::Display for CellRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
 /// A merged block of cells, inclusive on both ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Merge {

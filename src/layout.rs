@@ -8,9 +8,9 @@
 //! The unit of the amounts comes from the amount headers ("预算数(元)"), else from a line above the
 //! header ("单位:元"), else it is 万元.
 
-use crate::grid::Grid;
+use crate::grid::{CellRef, Grid};
 use crate::rules::{Field, Rules};
-use crate::text::{cell_name, fold_width};
+use crate::text::fold_width;
 
 /// The column of each field, where the table has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,10 +85,10 @@ pub struct TableLayout {
     /// The unit the amount headers name, as written ("万元", "元"), if any.
     pub amount_unit: Option<String>,
     /// Where the unit was read when not from the headers: the cell of a "单位:元" line.
-    pub amount_unit_cell: Option<String>,
+    pub amount_unit_cell: Option<CellRef>,
     /// An amount header's bracket that names money in a unit the rules do not know, with its
     /// cell: the amounts are read as 万元 and a finding says so.
-    pub unknown_amount_unit: Option<(String, String)>,
+    pub unknown_amount_unit: Option<(String, CellRef)>,
 }
 
 /// Finds the table header in the first rows of the grid.
@@ -181,7 +181,7 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
         bracketed
             .iter()
             .find(|(_, b)| b.contains('元'))
-            .map(|(col, b)| (b.clone(), cell_name(row, *col)))
+            .map(|(col, b)| (b.clone(), CellRef::new(row, *col)))
     } else {
         None
     };
@@ -205,14 +205,14 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
 
 /// A "单位:元" line above the header: the unit, its factor to 万元 and its cell. The line nearest
 /// the header wins.
-fn unit_line(grid: &Grid, rules: &Rules, header_row: u32) -> Option<(String, f64, String)> {
+fn unit_line(grid: &Grid, rules: &Rules, header_row: u32) -> Option<(String, f64, CellRef)> {
     (0..header_row).rev().find_map(|row| {
         grid.row_cells(row).find_map(|(col, value)| {
             let text = fold_width(&value.text());
             rules.document.amount_unit_line.iter().find_map(|p| {
                 let unit = p.captures(&text)?.name("unit")?.as_str().to_string();
                 let scale = rules.amount_scale(&unit)?;
-                Some((unit, scale, cell_name(row, col)))
+                Some((unit, scale, CellRef::new(row, col)))
             })
         })
     })
@@ -333,7 +333,10 @@ mod tests {
         // The unit line above the header, written with a full-width colon.
         assert_eq!(layout.amount_scale, 0.1);
         assert_eq!(layout.amount_unit.as_deref(), Some("千元"));
-        assert_eq!(layout.amount_unit_cell.as_deref(), Some("A1"));
+        assert_eq!(
+            layout.amount_unit_cell.map(CellRef::name).as_deref(),
+            Some("A1")
+        );
     }
 
     #[test]

@@ -1,56 +1,83 @@
 //! jixiao (绩效) consolidates departmental 项目绩效目标 (project performance target) tables into
 //! one annotated summary workbook and a JSON report.
 //!
-//! The program is a pipeline; each stage is one module and passes plain data to the next:
+//! The program is a pipeline; each stage is one module and passes plain data to the next, and
+//! no module imports from a stage after its own:
 //!
 //! | stage | module | from → to |
 //! |---|---|---|
-//! | discover | [`discover`] | INPUTs (files, directories, globs) → sorted [`discover::InputFile`]s |
-//! | read | [`read`] | a file → one [`grid::Grid`] per sheet (cells, merged blocks) |
-//! | layout | [`layout`] | a grid → [`layout::TableLayout`]: header rows, which column is what |
-//! | extract | [`extract`] | grid + layout → [`extract::RawTable`]: projects, rows, 合计, footnote |
-//! | normalize | [`normalize`] | raw table → [`model::Department`] + findings |
-//! | classify | [`classify`] | department → 一级/二级 categories on every indicator |
-//! | check | [`check`] | department → findings (sums, declared figures) |
-//! | store | [`store`] | department → packed bytes + a head of its figures, until written |
-//! | consolidate | [`consolidate`] | every file's outcome → [`consolidate::Summary`] |
-//! | write | [`write`] | summary → summary.xlsx and report.json, atomically |
+//! | discover | `discover` | INPUTs (files, directories, globs) → sorted input files |
+//! | read | `read` (one file per format in `read/`) | a file → one [`grid::Grid`] per sheet |
+//! | layout | `layout` | a grid → where the header is, which column is what |
+//! | extract | `extract` | grid + layout → a raw table: projects, rows, 合计, footnote |
+//! | normalize | `normalize` | raw table → [`model::Department`] + [`finding::Finding`]s |
+//! | classify | `classify` | department → 一级/二级 categories on every indicator |
+//! | check | `check` | department → findings (sums, declared figures, the reviewer's checks) |
+//! | store | `store` | department → packed bytes + a head of its figures, until written |
+//! | consolidate | `consolidate` | every file's outcome → [`Summary`] |
+//! | report | `report` | summary → the JSON report's own types |
+//! | write | `write` (one file per sheet in `write/`) | summary → summary.xlsx and report.json, atomically |
 //!
-//! [`pipeline`] runs read → store for one file and maps that over all files with rayon; it also
-//! surveys each department for the workbook while the department is in hand
-//! ([`write::survey_department`]), so that writing never unpacks every department just to
-//! place the findings. The workbook's sheets are then written on three threads (汇总, which
-//! unpacks each department once and hands it on to 指标; 指标; 合计 and 问题), each in path
-//! order, and the report while the workbook is compressed. Domain knowledge (header synonyms, operator and unit spellings,
-//! footnote patterns) is data in `templates/rules.toml`, loaded by [`rules`]; the workbook's
-//! headers and labels in other languages are data in `templates/headers.toml`, loaded by
-//! [`labels`].
+//! Below the stages sit the plain data they share: [`grid`] (cells as read), [`model`] (the
+//! normalized department), [`finding`] (what was noticed, and what it is about), [`rules`]
+//! (domain knowledge from `templates/rules.toml`), [`labels`] (the workbook's words per
+//! language, `templates/headers.toml`) and [`sheets`] (the summary's column tables).
+//!
+//! `pipeline` runs read → store for one file and maps that over all files with rayon. Each
+//! finding records its subject (an indicator, a project's amount, a declared figure) where it
+//! is raised, so the workbook places it without unpacking any department; each department is
+//! surveyed for the workbook (row heights, notes) as it is packed. The workbook's sheets are
+//! then written on three threads, each in path order, and the report while the workbook is
+//! compressed.
 
-pub mod check;
-pub mod classify;
-pub mod cli;
-pub mod consolidate;
-pub mod discover;
-pub mod extract;
 pub mod finding;
 pub mod grid;
 pub mod labels;
-pub mod layout;
 pub mod model;
-pub mod normalize;
-pub mod pipeline;
-pub mod read;
 pub mod rules;
-pub mod store;
+pub mod sheets;
 pub mod template;
-pub mod text;
-pub mod write;
+
+mod check;
+mod classify;
+mod consolidate;
+mod discover;
+mod extract;
+mod layout;
+mod normalize;
+mod pipeline;
+mod read;
+mod report;
+mod store;
+mod text;
+mod write;
 
 use std::path::{Path, PathBuf};
 
-use crate::consolidate::Summary;
-use crate::discover::Status;
-use crate::pipeline::FileOutcome;
+// What a run is asked, and what it gives.
+pub use consolidate::{InputRecord, Summary, Totals};
+pub use discover::Status;
+pub use read::Limits;
+pub use report::findings_pretty;
+pub use write::{
+    MAX_NOTES, WorkbookOptions, WriteError, write_report, write_workbook, write_workbook_with,
+};
+
+// One table through the stages, for tools and tests that bring their own grid.
+pub use check::check;
+pub use classify::classify;
+pub use extract::{Located, RawIndicator, RawTable, extract};
+pub use layout::{TableLayout, detect};
+pub use normalize::{IndicatorDoubt, Origin, QUALITATIVE, normalize, normalize_indicator};
+pub use read::read_delimited;
+pub use text::{fold, parse_number, split_leading_number};
+
+// A summary assembled by hand from outcomes, as the pipeline hands them to consolidation.
+pub use consolidate::consolidate as summarize;
+pub use pipeline::{FileOutcome, SheetRecord, SheetStatus};
+pub use store::StoredDepartment;
+
+use crate::pipeline::FileOutcome as Outcome;
 use crate::rules::Rules;
 
 /// What `jixiao consolidate` was asked to do.
@@ -65,11 +92,11 @@ pub struct ConsolidateOptions {
     /// The language of the workbook's headers and labels.
     pub labels: labels::Labels,
     /// Caps on what one file may cost to read.
-    pub limits: read::Limits,
+    pub limits: Limits,
 }
 
 /// Which findings make a completed run exit with code 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FailOn {
     /// Any warning- or error-level finding.
     Warning,
@@ -81,7 +108,7 @@ pub enum FailOn {
 }
 
 /// The process exit code for a completed run: 0, or 1 where findings reach `fail_on`.
-/// (2, a run that could not be done, is decided before there is a summary.)
+/// (2, a run that could not be done, is an [`Error`].)
 pub fn exit_code(summary: &Summary, fail_on: FailOn) -> u8 {
     let f = &summary.totals.findings;
     let failed = match fail_on {
@@ -102,7 +129,7 @@ impl ConsolidateOptions {
             report: None,
             jobs: 0,
             labels: labels::Labels::default(),
-            limits: read::Limits::default(),
+            limits: Limits::default(),
         }
     }
 
@@ -114,15 +141,22 @@ impl ConsolidateOptions {
     }
 }
 
-/// Why a run could not be done at all (as opposed to findings about its inputs).
+/// Why a run could not be done at all (as opposed to findings about its inputs): the process
+/// exits with code 2.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum Error {
+    #[error(transparent)]
+    Rules(#[from] rules::RulesError),
+    #[error("--lang: {0}")]
+    Labels(#[from] labels::LabelsError),
     #[error("no input file found: {0}")]
     NoInputs(String),
+    #[error("cannot write {path}: 目录 {dir} 不存在 (no such directory)")]
+    NoOutputDirectory { path: String, dir: String },
     #[error("cannot start worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
     #[error(transparent)]
-    Write(#[from] write::WriteError),
+    Write(#[from] WriteError),
 }
 
 /// Discovers, reads and checks every input, then writes the summary workbook and the report.
@@ -131,22 +165,16 @@ pub fn consolidate(
     options: &ConsolidateOptions,
     rules: &Rules,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Summary, RunError> {
+) -> Result<Summary, Error> {
     // A directory that is not there would only show when the outputs are written, after
     // every input has been read: at 20,000 files, a minute later.
     for path in [options.output.clone(), options.report_path()] {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = write::target_dir(&path);
         if !dir.is_dir() {
-            return Err(RunError::Write(write::WriteError::Io {
+            return Err(Error::NoOutputDirectory {
                 path: path.display().to_string(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    format!("目录 {} 不存在 (no such directory)", dir.display()),
-                ),
-            }));
+                dir: dir.display().to_string(),
+            });
         }
     }
     let summary = build_summary(options, rules, progress)?;
@@ -156,7 +184,7 @@ pub fn consolidate(
         &summary,
         &options.output,
         &options.report_path(),
-        &write::WorkbookOptions::new(&options.labels),
+        &WorkbookOptions::new(&options.labels),
     );
     let (workbook, report) = (workbook?, report?);
     workbook.commit()?;
@@ -176,7 +204,7 @@ pub fn build_summary(
     options: &ConsolidateOptions,
     rules: &Rules,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Summary, RunError> {
+) -> Result<Summary, Error> {
     let inputs = &options.inputs;
     let found = discover::discover(inputs);
     if found.files.is_empty() {
@@ -190,7 +218,7 @@ pub fn build_summary(
         } else {
             reasons.join("; ")
         };
-        return Err(RunError::NoInputs(detail));
+        return Err(Error::NoInputs(detail));
     }
     progress(Progress::Started {
         files: found.files.len(),
@@ -203,32 +231,31 @@ pub fn build_summary(
         found
             .set_aside
             .iter()
-            .map(|s| FileOutcome::set_aside(&s.display, s.status, s.code, &s.reason)),
+            .map(|s| Outcome::set_aside(&s.display, s.status, s.code, &s.reason)),
     );
-    let mut summary = consolidate::consolidate(outcomes, rules);
-    summary.rules_sha256 = Some(rules.sha256());
-    Ok(summary)
+    Ok(consolidate::consolidate(outcomes, rules))
 }
 
 /// Writes the blank input workbook of `jixiao template`, atomically.
-pub fn write_template(rules: &Rules, path: &Path) -> Result<(), write::WriteError> {
-    let xlsx = |source| write::WriteError::Xlsx {
+pub fn write_template(rules: &Rules, path: &Path) -> Result<(), Error> {
+    let xlsx = |source| WriteError::Xlsx {
         path: path.display().to_string(),
         source,
     };
     let mut workbook = template::build(rules, "", &[]).map_err(xlsx)?;
-    write::write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))
+    write::write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))?;
+    Ok(())
 }
 
 /// Loads the rules: the file given, or the built-in ones.
-pub fn load_rules(path: Option<&Path>) -> Result<Rules, rules::RulesError> {
-    match path {
-        Some(p) => Rules::from_file(p),
-        None => Rules::builtin(),
-    }
+pub fn load_rules(path: Option<&Path>) -> Result<Rules, Error> {
+    Ok(match path {
+        Some(p) => Rules::from_file(p)?,
+        None => Rules::builtin()?,
+    })
 }
 
 /// Inputs that did not come through whole, for per-file log lines.
-pub fn problem_inputs(summary: &Summary) -> impl Iterator<Item = &consolidate::InputRecord> {
+pub fn problem_inputs(summary: &Summary) -> impl Iterator<Item = &InputRecord> {
     summary.inputs.iter().filter(|i| i.status != Status::Ok)
 }

@@ -1,3 +1,7 @@
+//! The `jixiao` command. Everything it does is in the library; this only parses the command line.
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    jixiao::cli::main()
+    cli::main()
 }

@@ -1,9 +1,13 @@
 //! The normalized model: what every department's table means once read, repaired and checked.
-//! These plain types are what consolidation, the workbook and the JSON report are built from;
-//! their serde names are the report's contract (see README.md).
+//! These plain types are what consolidation, the workbook and the JSON report are built from.
+//! They serve the pipeline: cells are kept as [`CellRef`]s for findings and the workbook, and
+//! nothing here is shaped for the report, whose own types (`report.rs`) are built from these.
+//! They derive serde only to be packed by the store between reading and writing.
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
+
+use crate::grid::CellRef;
 
 /// One indicator (绩效指标) after normalization, with what was written beside it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,13 +15,13 @@ pub struct Indicator {
     pub name: CompactString,
     /// ≥ ≤ = > <, "定性" for a qualitative target, or "" where none was written.
     pub op: CompactString,
-    /// The numeric target; null for a qualitative or missing one.
+    /// The numeric target; none for a qualitative or missing one.
     pub value: Option<f64>,
     /// The target as text: the number as written, or the qualitative words.
     pub text: CompactString,
     pub unit: CompactString,
     pub raw: RawValues,
-    /// 一级指标 (产出指标, 效益指标, 满意度指标, 成本指标), as given or inferred; null if neither.
+    /// 一级指标 (产出指标, 效益指标, 满意度指标, 成本指标), as given or inferred; none if neither.
     pub level1: Option<CompactString>,
     /// 二级指标 (数量指标, 质量指标 …), as given or inferred.
     pub level2: Option<CompactString>,
@@ -25,22 +29,28 @@ pub struct Indicator {
     pub category_source: CategorySource,
     /// How many identical rows this one stands for (1 unless duplicates were collapsed).
     pub copies: u32,
-    /// Where the indicator's name was read, as "Sheet!H7".
-    pub source: CompactString,
+    /// The cell its name was read from (of the first copy): its source.
+    pub cell: CellRef,
+    /// The name cells of the further copies collapsed into this one, in order.
+    pub copy_cells: Vec<CellRef>,
+    /// The cells of the operator, target and unit as read, for findings about them.
+    pub field_cells: FieldCells,
     /// What was repaired, in words (the 标注 column).
     pub notes: Vec<String>,
-    /// The cells of every copy, first one first ("H28").
-    #[serde(skip)]
-    pub cells: Vec<CompactString>,
-    /// The cells of the operator, target and unit as read ("I7", "J7", "K7"; empty where the
-    /// table has no such column), for findings about them.
-    #[serde(skip)]
-    pub field_cells: [CompactString; 3],
+}
+
+/// Where an indicator's operator, target and unit were read (of its first copy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldCells {
+    /// None where the table has no operator column.
+    pub op: Option<CellRef>,
+    pub target: CellRef,
+    /// None where the table has no unit column.
+    pub unit: Option<CellRef>,
 }
 
 /// Where an indicator's categories came from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum CategorySource {
     /// The file gave 一级/二级 (the three-level layout).
     Given,
@@ -49,10 +59,33 @@ pub enum CategorySource {
     Inferred,
 }
 
+impl CategorySource {
+    /// The name in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CategorySource::Given => "given",
+            CategorySource::Inferred => "inferred",
+        }
+    }
+
+    /// The words in the 指标 sheet's 分类来源 column (the label key, in Chinese).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CategorySource::Given => "原表给定",
+            CategorySource::Inferred => "按名称推断",
+        }
+    }
+}
+
 impl Indicator {
     /// The repairs in one line, as the 标注 column shows them.
     pub fn annotation(&self) -> String {
         self.notes.join(";")
+    }
+
+    /// The name cell of every copy, the first one first.
+    pub fn cells(&self) -> impl Iterator<Item = CellRef> + '_ {
+        std::iter::once(self.cell).chain(self.copy_cells.iter().copied())
     }
 }
 
@@ -74,15 +107,21 @@ pub struct Project {
     pub budget_wan: Option<f64>,
     pub own_wan: Option<f64>,
     pub transfer_wan: Option<f64>,
-    /// Where the project's name was read, as "Sheet!B6".
-    pub source: CompactString,
-    /// The 预算金额 cell ("D6"), or the name cell where the table has no amounts.
-    #[serde(skip)]
-    pub budget_cell: CompactString,
+    /// The cell its name was read from: its source.
+    pub cell: CellRef,
+    /// The 预算金额 cell, where the table has an amount column.
+    pub budget_cell: Option<CellRef>,
     pub notes: Vec<String>,
     pub indicators: Vec<Indicator>,
     /// How many findings name this project.
     pub finding_count: usize,
+}
+
+impl Project {
+    /// The cell findings about the project's amounts name: its 预算金额, else its name.
+    pub fn amount_cell(&self) -> CellRef {
+        self.budget_cell.unwrap_or(self.cell)
+    }
 }
 
 /// An indicator row that lost its project, kept in the department's (未归属) group.
@@ -92,11 +131,10 @@ pub struct Unassigned {
     pub after_seq: Option<CompactString>,
     /// Name of the project it followed, if any.
     pub after_project: Option<String>,
-    #[serde(flatten)]
     pub indicator: Indicator,
 }
 
-/// The figures a department declares about its own table.
+/// The figures a department declares about its own table, and where each was read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Declared {
     /// The number of projects the footnote declares.
@@ -107,31 +145,77 @@ pub struct Declared {
     pub sum_row_wan: Option<f64>,
     pub sum_row_own_wan: Option<f64>,
     pub sum_row_transfer_wan: Option<f64>,
-    #[serde(skip)]
-    pub count_cell: String,
-    #[serde(skip)]
-    pub footnote_cell: String,
+    pub count_cell: Option<CellRef>,
+    pub footnote_cell: Option<CellRef>,
     /// The 合计 row's cells for budget, own and transfer.
-    #[serde(skip)]
-    pub sum_row_cells: [String; 3],
+    pub sum_row_cells: [Option<CellRef>; 3],
+}
+
+/// Where a department's name was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NameSource {
+    /// A cell of the table's sheet (a 单位名称 line, the footnote, the title).
+    Cell(CellRef),
+    /// The table names none: the file's name stands for it.
+    FileName,
+    /// The table names none, and its file holds several: the sheet's name stands for it.
+    SheetName,
+}
+
+impl NameSource {
+    /// Whether the table itself gives the name (a file or sheet name says nothing).
+    pub fn is_given(self) -> bool {
+        matches!(self, NameSource::Cell(_))
+    }
+
+    /// The cell the name was read from, if any.
+    pub fn cell(self) -> Option<CellRef> {
+        match self {
+            NameSource::Cell(cell) => Some(cell),
+            NameSource::FileName | NameSource::SheetName => None,
+        }
+    }
+}
+
+/// What a table says about its department, and where the table is: everything but its rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct About {
+    pub name: String,
+    pub name_source: NameSource,
+    pub file: String,
+    pub sheet: String,
+    pub year: Option<i32>,
+    pub declared: Declared,
 }
 
 /// One department's table: a file, or one sheet of a file with several.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Department {
-    pub name: String,
-    /// Where the name came from: a cell ("Sheet1!A163") or "file name".
-    pub name_source: String,
-    pub file: String,
-    pub sheet: String,
-    pub year: Option<i32>,
-    pub declared: Declared,
+    pub about: About,
     pub projects: Vec<Project>,
     pub unassigned: Vec<Unassigned>,
 }
 
 impl Department {
-    /// Every indicator row kept: the projects', then the unassigned ones.
+    /// Every indicator row kept, with the project it belongs to: the projects', then the
+    /// unassigned ones. Positions in this order are what findings and 指标 count by.
+    pub fn indicators(&self) -> impl Iterator<Item = (Option<usize>, &Indicator)> {
+        self.projects
+            .iter()
+            .enumerate()
+            .flat_map(|(p, project)| project.indicators.iter().map(move |i| (Some(p), i)))
+            .chain(self.unassigned.iter().map(|u| (None, &u.indicator)))
+    }
+
+    /// Every indicator row kept, to change in place, in the order of [`Department::indicators`].
+    pub fn indicators_mut(&mut self) -> impl Iterator<Item = &mut Indicator> {
+        self.projects
+            .iter_mut()
+            .flat_map(|p| p.indicators.iter_mut())
+            .chain(self.unassigned.iter_mut().map(|u| &mut u.indicator))
+    }
+
+    /// Every indicator row kept, the unassigned ones included.
     pub fn indicator_count(&self) -> usize {
         self.projects
             .iter()
@@ -140,13 +224,23 @@ impl Department {
             + self.unassigned.len()
     }
 
+    /// The position (see [`Department::indicators`]) of each project's first indicator, and
+    /// of the first unassigned one last.
+    pub fn indicator_starts(&self) -> Vec<usize> {
+        let mut starts = Vec::with_capacity(self.projects.len() + 1);
+        let mut at = 0;
+        for p in &self.projects {
+            starts.push(at);
+            at += p.indicators.len();
+        }
+        starts.push(at);
+        starts
+    }
+
     /// Rows removed by collapsing identical duplicates.
     pub fn duplicates_collapsed(&self) -> usize {
-        self.projects
-            .iter()
-            .flat_map(|p| &p.indicators)
-            .chain(self.unassigned.iter().map(|u| &u.indicator))
-            .map(|i| i.copies.saturating_sub(1) as usize)
+        self.indicators()
+            .map(|(_, i)| i.copies.saturating_sub(1) as usize)
             .sum()
     }
 

@@ -9,13 +9,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use compact_str::{CompactString, format_compact};
+use compact_str::CompactString;
 
-use crate::extract::{Located, LostHow, OtherKind, RawIndicator, RawProject, RawTable};
-use crate::finding::{Code, Finding};
-use crate::grid::CellValue;
+use crate::extract::{Located, LostHow, LostRow, OtherKind, RawIndicator, RawProject, RawTable};
+use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
+use crate::grid::{CellRef, CellValue};
 use crate::model::{
-    CategorySource, Declared, Department, Indicator, Project, RawValues, Unassigned,
+    About, CategorySource, Declared, Department, FieldCells, Indicator, NameSource, Project,
+    RawValues, Unassigned,
 };
 use crate::rules::Rules;
 use crate::text::{clean, fold, format_number, parse_number, round_amount, split_leading_number};
@@ -29,138 +30,208 @@ pub struct Origin<'a> {
     pub file: &'a str,
     /// The department name to use when the table itself names none.
     pub fallback_department: &'a str,
-    /// Where that name comes from: "file name" or "sheet name".
-    pub fallback_source: &'static str,
+    /// Where that name comes from: the file's name or the sheet's.
+    pub fallback_source: NameSource,
+}
+
+/// A doubt about one indicator row, raised while normalizing it: what of the row it is about,
+/// placed once the row's position in its department is known.
+pub struct IndicatorDoubt {
+    pub code: Code,
+    pub cell: Option<CellRef>,
+    pub field: IndicatorField,
+    pub message: String,
 }
 
 /// Normalizes one raw table into a department and the findings it raised.
 pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Department, Vec<Finding>) {
-    let sheet = raw.sheet.as_str();
-    let mut findings = Vec::new();
-    let mut finding = |code: Code, cell: String, message: String, project: Option<usize>| {
-        findings.push(Finding::new(code, origin.file, sheet, cell, message).for_project(project));
+    let mut n = Normalizer {
+        site: Site {
+            file: origin.file,
+            sheet: &raw.sheet,
+        },
+        raw,
+        rules,
+        findings: Vec::new(),
     };
-
     if let Some((bracket, cell)) = &raw.layout.unknown_amount_unit {
-        finding(
+        n.raise(
             Code::UnknownAmountUnit,
-            cell.clone(),
+            Some(*cell),
+            Subject::Department(DepartmentField::Name),
             format!("金额表头注明「{bracket}」,规则中没有这个金额单位;金额按万元读取,请核对"),
-            None,
         );
     }
     let (name, name_source) = match &raw.document.department {
-        Some((name, cell)) => (name.clone(), format!("{sheet}!{cell}")),
+        Some((name, cell)) => (name.clone(), NameSource::Cell(*cell)),
         None => (
             origin.fallback_department.to_string(),
-            origin.fallback_source.to_string(),
+            origin.fallback_source,
         ),
     };
-
-    let scale = raw.layout.amount_scale;
-    let mut amount = |cell: &Option<Located>, what: &str, project: Option<usize>| -> Option<f64> {
-        let located = cell.as_ref()?;
-        match &located.value {
-            CellValue::Empty => None,
-            CellValue::Number(n) => Some(round_amount(n * scale)),
-            CellValue::Text(t) => match parse_number(t) {
-                Some(n) => Some(round_amount(n * scale)),
-                None if clean(t).is_empty() => None,
-                None => {
-                    finding(
-                        Code::BadAmount,
-                        located.cell(),
-                        format!("{what}「{}」不是数字,按空值处理", clean(t)),
-                        project,
-                    );
-                    None
-                }
-            },
-            CellValue::Error(e) => {
-                finding(
-                    Code::CellError,
-                    located.cell(),
-                    format!("{what}单元格是 Excel 错误值 {e},按空值处理"),
-                    project,
-                );
-                None
-            }
-            CellValue::Formula(f) => {
-                finding(
-                    Code::FormulaWithoutValue,
-                    located.cell(),
-                    format!(
-                        "{what}单元格是公式 {},文件中没有可读取的计算结果,按空值处理",
-                        shown_formula(f)
-                    ),
-                    project,
-                );
-                None
-            }
-        }
-    };
-
-    let mut projects = Vec::with_capacity(raw.projects.len());
+    let mut projects = n.project_shells();
+    let declared = n.declared();
+    let mut position = 0;
     for (index, rp) in raw.projects.iter().enumerate() {
-        let budget_wan = amount(&rp.budget, "预算金额", Some(index));
-        let own_wan = amount(&rp.own, "本级支出", Some(index));
-        let transfer_wan = amount(&rp.transfer, "转移支付支出", Some(index));
-        projects.push(project_shell(
-            rp,
-            sheet,
-            budget_wan,
-            own_wan,
-            transfer_wan,
-            raw,
-        ));
+        projects[index].indicators =
+            n.project_indicators(index, rp, &projects[index].name, position);
+        position += projects[index].indicators.len();
+    }
+    let unassigned = n.lost_rows(&projects, position);
+    n.other_rows();
+    let mut department = Department {
+        about: About {
+            name,
+            name_source,
+            file: origin.file.to_string(),
+            sheet: raw.sheet.clone(),
+            year: raw.document.year,
+            declared,
+        },
+        projects,
+        unassigned,
+    };
+    n.bad_cells(&department);
+    let mut findings = n.findings;
+    for f in &mut findings {
+        f.department = department.about.name.as_str().into();
+    }
+    department.projects.shrink_to_fit();
+    (department, findings)
+}
+
+/// One table being normalized, with the findings raised so far, in the order they are raised.
+struct Normalizer<'a> {
+    site: Site<'a>,
+    raw: &'a RawTable,
+    rules: &'a Rules,
+    findings: Vec<Finding>,
+}
+
+impl Normalizer<'_> {
+    fn raise(&mut self, code: Code, cell: Option<CellRef>, subject: Subject, message: String) {
+        self.findings.push(
+            self.site
+                .finding(code, Some(cell).flatten(), subject, message),
+        );
     }
 
-    let sum = raw.sum_row.as_ref();
-    let declared = Declared {
-        project_count: raw.document.declared_count.as_ref().map(|d| d.0),
-        footnote_total_wan: raw
-            .document
-            .footnote_total
-            .as_ref()
-            .map(|d| round_amount(d.0)),
-        sum_row_wan: sum.and_then(|s| amount(&s.budget, "合计行预算金额", None)),
-        sum_row_own_wan: sum.and_then(|s| amount(&s.own, "合计行本级支出", None)),
-        sum_row_transfer_wan: sum.and_then(|s| amount(&s.transfer, "合计行转移支付支出", None)),
-        count_cell: raw
-            .document
-            .declared_count
-            .as_ref()
-            .map(|d| d.1.clone())
-            .unwrap_or_default(),
-        footnote_cell: raw
-            .document
-            .footnote_total
-            .as_ref()
-            .map(|d| d.1.clone())
-            .unwrap_or_default(),
-        sum_row_cells: sum
-            .map(|s| {
-                [&s.budget, &s.own, &s.transfer]
-                    .map(|c| c.as_ref().map(Located::cell).unwrap_or_default())
-            })
-            .unwrap_or_default(),
-    };
+    /// An amount cell in 万元: empty, a number, or a finding about `subject` saying why not.
+    fn amount(&mut self, cell: &Option<Located>, what: &str, subject: Subject) -> Option<f64> {
+        let located = cell.as_ref()?;
+        let scale = self.raw.layout.amount_scale;
+        let (code, message) = match &located.value {
+            CellValue::Empty => return None,
+            CellValue::Number(n) => return Some(round_amount(n * scale)),
+            CellValue::Text(t) => match parse_number(t) {
+                Some(n) => return Some(round_amount(n * scale)),
+                None if clean(t).is_empty() => return None,
+                None => (
+                    Code::BadAmount,
+                    format!("{what}「{}」不是数字,按空值处理", clean(t)),
+                ),
+            },
+            CellValue::Error(e) => (
+                Code::CellError,
+                format!("{what}单元格是 Excel 错误值 {e},按空值处理"),
+            ),
+            CellValue::Formula(f) => (
+                Code::FormulaWithoutValue,
+                format!(
+                    "{what}单元格是公式 {},文件中没有可读取的计算结果,按空值处理",
+                    shown_formula(f)
+                ),
+            ),
+        };
+        self.raise(code, Some(located.cell()), subject, message);
+        None
+    }
 
-    for (index, rp) in raw.projects.iter().enumerate() {
+    /// The projects with their amounts, before their indicators.
+    fn project_shells(&mut self) -> Vec<Project> {
+        let raw = self.raw;
+        let mut projects = Vec::with_capacity(raw.projects.len());
+        for (index, rp) in raw.projects.iter().enumerate() {
+            let on = |field| Subject::Project {
+                project: index as u32,
+                field,
+            };
+            let budget_wan = self.amount(&rp.budget, "预算金额", on(ProjectField::Budget));
+            let own_wan = self.amount(&rp.own, "本级支出", on(ProjectField::Own));
+            let transfer_wan =
+                self.amount(&rp.transfer, "转移支付支出", on(ProjectField::Transfer));
+            projects.push(project_shell(rp, budget_wan, own_wan, transfer_wan, raw));
+        }
+        projects
+    }
+
+    /// What the footnote and the 合计 row declare.
+    fn declared(&mut self) -> Declared {
+        let raw = self.raw;
+        let document = &raw.document;
+        let sum = raw.sum_row.as_ref();
+        let on = |field| Subject::Department(field);
+        let sum_amount = |n: &mut Self, cell: Option<&Option<Located>>, what, field| {
+            cell.and_then(|c| n.amount(c, what, on(field)))
+        };
+        Declared {
+            project_count: document.declared_count.as_ref().map(|d| d.0),
+            footnote_total_wan: document.footnote_total.as_ref().map(|d| round_amount(d.0)),
+            sum_row_wan: sum_amount(
+                self,
+                sum.map(|s| &s.budget),
+                "合计行预算金额",
+                DepartmentField::SumBudget,
+            ),
+            sum_row_own_wan: sum_amount(
+                self,
+                sum.map(|s| &s.own),
+                "合计行本级支出",
+                DepartmentField::SumOwn,
+            ),
+            sum_row_transfer_wan: sum_amount(
+                self,
+                sum.map(|s| &s.transfer),
+                "合计行转移支付支出",
+                DepartmentField::SumTransfer,
+            ),
+            count_cell: document.declared_count.as_ref().map(|d| d.1),
+            footnote_cell: document.footnote_total.as_ref().map(|d| d.1),
+            sum_row_cells: sum
+                .map(|s| [&s.budget, &s.own, &s.transfer].map(|c| c.as_ref().map(Located::cell)))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// One project's indicators, normalized, identical rows collapsed into one, and the
+    /// project's findings about them; `start` is the position of its first indicator in the
+    /// department.
+    fn project_indicators(
+        &mut self,
+        index: usize,
+        rp: &RawProject,
+        project_name: &str,
+        start: usize,
+    ) -> Vec<Indicator> {
+        let project = Some(index as u32);
         if rp.name.value.is_empty() {
-            finding(
+            self.raise(
                 Code::MissingProjectName,
-                rp.name.cell(),
+                Some(rp.name.cell()),
+                Subject::Project {
+                    project: index as u32,
+                    field: ProjectField::Name,
+                },
                 format!("第{}行的项目没有项目名称", rp.first_row + 1),
-                Some(index),
             );
         }
         let mut kept: Vec<Indicator> = Vec::new();
         let mut by_key: HashMap<[CompactString; 6], usize> = HashMap::new();
+        // Each raw row's doubts, with the kept indicator the row became.
+        let mut doubts: Vec<(usize, Vec<IndicatorDoubt>)> = Vec::new();
         for ri in &rp.indicators {
-            let indicator = normalize_indicator(ri, sheet, rules, &mut |code, cell, message| {
-                finding(code, cell, message, Some(index))
-            });
+            let mut raised = Vec::new();
+            let indicator = normalize_indicator(ri, self.rules, &mut raised);
             let key = [
                 indicator.name.clone(),
                 indicator.op.clone(),
@@ -172,36 +243,49 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                 indicator.level1.clone().unwrap_or_default(),
                 indicator.level2.clone().unwrap_or_default(),
             ];
-            match by_key.get(&key) {
+            let at = match by_key.get(&key) {
                 Some(&at) => {
                     kept[at].copies += 1;
-                    kept[at].cells.extend(indicator.cells);
+                    kept[at].copy_cells.push(indicator.cell);
+                    at
                 }
                 None => {
                     by_key.insert(key, kept.len());
                     kept.push(indicator);
+                    kept.len() - 1
                 }
+            };
+            doubts.push((at, raised));
+        }
+        let on = |at: usize, field| Subject::Indicator {
+            project,
+            position: (start + at) as u32,
+            field,
+        };
+        for (at, raised) in doubts {
+            for d in raised {
+                self.raise(d.code, d.cell, on(at, d.field), d.message);
             }
         }
-        let project_name = &projects[index].name;
-        for indicator in kept.iter_mut().filter(|i| i.copies > 1) {
-            let cells = indicator.cells.join(", ");
+        for (at, indicator) in kept.iter_mut().enumerate().filter(|(_, i)| i.copies > 1) {
+            let cells = join_cells(indicator.cells());
             indicator
                 .notes
                 .push(format!("{}行相同,已合并为一行 ({cells})", indicator.copies));
-            finding(
+            let message = format!(
+                "项目「{project_name}」的指标「{}」出现{}次 ({cells}),规范化后完全相同,已合并为一行",
+                describe(indicator),
+                indicator.copies
+            );
+            self.raise(
                 Code::DuplicateRow,
-                indicator.cells[0].to_string(),
-                format!(
-                    "项目「{project_name}」的指标「{}」出现{}次 ({cells}),规范化后完全相同,已合并为一行",
-                    describe(indicator),
-                    indicator.copies
-                ),
-                Some(index),
+                Some(indicator.cell),
+                on(at, IndicatorField::Name),
+                message,
             );
         }
         let mut seen_names: Vec<&str> = Vec::new();
-        for indicator in &kept {
+        for (at, indicator) in kept.iter().enumerate() {
             if seen_names.contains(&indicator.name.as_str()) || indicator.name.is_empty() {
                 continue;
             }
@@ -209,153 +293,181 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             if same.len() > 1 {
                 let targets: Vec<String> = same
                     .iter()
-                    .map(|i| format!("{} ({})", describe_target(i), i.cells[0]))
+                    .map(|i| format!("{} ({})", describe_target(i), i.cell))
                     .collect();
-                finding(
+                self.raise(
                     Code::ConflictingDuplicate,
-                    indicator.cells[0].to_string(),
+                    Some(indicator.cell),
+                    on(at, IndicatorField::Name),
                     format!(
                         "项目「{project_name}」的指标「{}」出现{}次且目标不同:{};均已保留",
                         indicator.name,
                         same.len(),
                         targets.join("、")
                     ),
-                    Some(index),
                 );
             }
             seen_names.push(&indicator.name);
         }
-        projects[index].indicators = kept;
+        kept
     }
 
-    let mut unassigned = Vec::with_capacity(raw.lost_rows.len());
-    for lost in &raw.lost_rows {
-        let mut indicator =
-            normalize_indicator(&lost.indicator, sheet, rules, &mut |code, cell, message| {
-                finding(code, cell, message, None)
-            });
-        let after = lost.after_project.and_then(|i| projects.get(i));
-        let after_text = match after {
-            Some(p) => format!("位于序号{}「{}」之后", p.seq, p.name),
-            None => "位于第一个项目之前".to_string(),
-        };
-        let first = &lost.indicator.name;
-        let (how, note) = match lost.how {
-            LostHow::ShiftedLeft => {
-                let last = [
-                    Some(&lost.indicator.target),
-                    lost.indicator.unit.as_ref(),
-                    lost.indicator.op.as_ref(),
-                ]
-                .into_iter()
-                .flatten()
-                .map(|l| l.col)
-                .max()
-                .unwrap_or(first.col);
-                let span = format!(
-                    "{}:{}",
-                    first.cell(),
-                    crate::text::cell_name(first.row, last)
-                );
-                (
-                    format!("数据错位到项目列 ({span}),已按指标列对齐"),
-                    format!("原行错位 ({span}),已对齐;不属于任何项目,{after_text}"),
-                )
+    /// The rows that lost their project, realigned, as the department's (未归属) group; the
+    /// first of them stands at `start` among the department's indicators.
+    fn lost_rows(&mut self, projects: &[Project], start: usize) -> Vec<Unassigned> {
+        let mut unassigned = Vec::with_capacity(self.raw.lost_rows.len());
+        for (k, lost) in self.raw.lost_rows.iter().enumerate() {
+            let on = |field| Subject::Indicator {
+                project: None,
+                position: (start + k) as u32,
+                field,
+            };
+            let mut raised = Vec::new();
+            let mut indicator = normalize_indicator(&lost.indicator, self.rules, &mut raised);
+            for d in raised {
+                self.raise(d.code, d.cell, on(d.field), d.message);
             }
-            LostHow::OutsideMerge => (
-                "在所有项目的合并单元格之外,项目列为空".to_string(),
-                format!("不在任何项目的合并单元格内;{after_text}"),
-            ),
-            LostHow::BeforeFirstProject => (
-                "出现在第一个项目之前".to_string(),
-                "出现在第一个项目之前,不属于任何项目".to_string(),
-            ),
-        };
-        indicator.notes.push(note);
-        finding(
-            Code::ShiftedRow,
-            first.cell(),
-            format!(
-                "第{}行的指标「{}」失去了所属项目({after_text}),{how},归入(未归属)",
-                lost.indicator.row + 1,
-                indicator.name
-            ),
-            None,
-        );
-        unassigned.push(Unassigned {
-            after_seq: after.map(|p| p.seq.clone()),
-            after_project: after.map(|p| p.name.clone()),
-            indicator,
-        });
-    }
-
-    for other in &raw.other_rows {
-        let (code, what) = match other.kind {
-            OtherKind::Unrecognized => (Code::UnrecognizedRow, "表内既不是项目也不是指标的行"),
-            OtherKind::Note => (Code::NoteRow, "表后的说明行"),
-            OtherKind::Subtotal => (Code::SubtotalRow, "小计行,不计入项目与合计"),
-            OtherKind::RepeatedHeader => (Code::RepeatedHeader, "重复的表头行"),
-            OtherKind::ExtraSum => (
-                Code::UnrecognizedRow,
-                "又一个合计行(只有第一个合计行作为申报数)",
-            ),
-        };
-        finding(
-            code,
-            crate::text::cell_name(other.row, other.col),
-            format!("第{}行是{what},原文:{}", other.row + 1, other.text),
-            None,
-        );
-    }
-
-    // Every error or result-less formula anywhere on the sheet is reported once, also where no
-    // field read it (a title, a name, an overview).
-    let reported: HashSet<CompactString> = findings
-        .iter()
-        .filter(|f| matches!(f.code, Code::CellError | Code::FormulaWithoutValue))
-        .map(|f| f.cell.clone())
-        .collect();
-    for bad in &raw.bad_cells {
-        let cell = bad.cell();
-        if reported.contains(cell.as_str()) {
-            continue;
-        }
-        let (code, message) = match &bad.value {
-            CellValue::Error(e) => (
-                Code::CellError,
-                format!("单元格 {cell} 是 Excel 错误值 {e},按空值处理"),
-            ),
-            CellValue::Formula(f) => (
-                Code::FormulaWithoutValue,
+            let after = lost.after_project.and_then(|i| projects.get(i));
+            let after_text = match after {
+                Some(p) => format!("位于序号{}「{}」之后", p.seq, p.name),
+                None => "位于第一个项目之前".to_string(),
+            };
+            let (how, note) = how_lost(lost, &after_text);
+            indicator.notes.push(note);
+            self.raise(
+                Code::ShiftedRow,
+                Some(lost.indicator.name.cell()),
+                on(IndicatorField::Project),
                 format!(
-                    "单元格 {cell} 是公式 {},文件中没有可读取的计算结果,按空值处理",
-                    shown_formula(f)
+                    "第{}行的指标「{}」失去了所属项目({after_text}),{how},归入(未归属)",
+                    lost.indicator.row + 1,
+                    indicator.name
                 ),
-            ),
-            _ => continue,
-        };
-        findings.push(Finding::new(code, origin.file, sheet, cell, message));
+            );
+            unassigned.push(Unassigned {
+                after_seq: after.map(|p| p.seq.clone()),
+                after_project: after.map(|p| p.name.clone()),
+                indicator,
+            });
+        }
+        unassigned
     }
 
-    let department = Department {
-        name,
-        name_source,
-        file: origin.file.to_string(),
-        sheet: sheet.to_string(),
-        year: raw.document.year,
-        declared,
-        projects,
-        unassigned,
-    };
-    for f in &mut findings {
-        f.department = department.name.as_str().into();
+    /// The rows inside and after the table that are neither projects nor indicators.
+    fn other_rows(&mut self) {
+        for other in &self.raw.other_rows {
+            let (code, what) = match other.kind {
+                OtherKind::Unrecognized => (Code::UnrecognizedRow, "表内既不是项目也不是指标的行"),
+                OtherKind::Note => (Code::NoteRow, "表后的说明行"),
+                OtherKind::Subtotal => (Code::SubtotalRow, "小计行,不计入项目与合计"),
+                OtherKind::RepeatedHeader => (Code::RepeatedHeader, "重复的表头行"),
+                OtherKind::ExtraSum => (
+                    Code::UnrecognizedRow,
+                    "又一个合计行(只有第一个合计行作为申报数)",
+                ),
+            };
+            self.raise(
+                code,
+                Some(CellRef::new(other.row, other.col)),
+                Subject::Department(DepartmentField::Name),
+                format!("第{}行是{what},原文:{}", other.row + 1, other.text),
+            );
+        }
     }
-    (department, findings)
+
+    /// Every error or result-less formula anywhere on the sheet is reported once, also where no
+    /// field read it (a title, a name, an overview): on the indicator whose row it is on, if
+    /// any, else on the department.
+    fn bad_cells(&mut self, department: &Department) {
+        if self.raw.bad_cells.is_empty() {
+            return;
+        }
+        let reported: HashSet<CellRef> = self
+            .findings
+            .iter()
+            .filter(|f| matches!(f.code, Code::CellError | Code::FormulaWithoutValue))
+            .filter_map(|f| f.cell)
+            .collect();
+        // The first indicator on each source row, by any copy's cell.
+        let mut rows: HashMap<u32, (Option<usize>, usize)> = HashMap::new();
+        for (position, (project, i)) in department.indicators().enumerate() {
+            for cell in i.cells() {
+                rows.entry(cell.row).or_insert((project, position));
+            }
+        }
+        for bad in &self.raw.bad_cells {
+            let cell = bad.cell();
+            if reported.contains(&cell) {
+                continue;
+            }
+            let (code, message, field) = match &bad.value {
+                CellValue::Error(e) => (
+                    Code::CellError,
+                    format!("单元格 {cell} 是 Excel 错误值 {e},按空值处理"),
+                    IndicatorField::Target,
+                ),
+                CellValue::Formula(f) => (
+                    Code::FormulaWithoutValue,
+                    format!(
+                        "单元格 {cell} 是公式 {},文件中没有可读取的计算结果,按空值处理",
+                        shown_formula(f)
+                    ),
+                    IndicatorField::Name,
+                ),
+                _ => continue,
+            };
+            let subject = match rows.get(&cell.row) {
+                Some(&(project, position)) => Subject::Indicator {
+                    project: project.map(|p| p as u32),
+                    position: position as u32,
+                    field,
+                },
+                None => Subject::Department(DepartmentField::Name),
+            };
+            self.raise(code, Some(cell), subject, message);
+        }
+    }
+}
+
+/// How a row lost its project, for its finding and its note.
+fn how_lost(lost: &LostRow, after_text: &str) -> (String, String) {
+    match lost.how {
+        LostHow::ShiftedLeft => {
+            let first = &lost.indicator.name;
+            let last = [
+                Some(&lost.indicator.target),
+                lost.indicator.unit.as_ref(),
+                lost.indicator.op.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(|l| l.col)
+            .max()
+            .unwrap_or(first.col);
+            let span = format!("{}:{}", first.cell(), CellRef::new(first.row, last));
+            (
+                format!("数据错位到项目列 ({span}),已按指标列对齐"),
+                format!("原行错位 ({span}),已对齐;不属于任何项目,{after_text}"),
+            )
+        }
+        LostHow::OutsideMerge => (
+            "在所有项目的合并单元格之外,项目列为空".to_string(),
+            format!("不在任何项目的合并单元格内;{after_text}"),
+        ),
+        LostHow::BeforeFirstProject => (
+            "出现在第一个项目之前".to_string(),
+            "出现在第一个项目之前,不属于任何项目".to_string(),
+        ),
+    }
+}
+
+/// "H28, H29, H34", for messages.
+fn join_cells(cells: impl Iterator<Item = CellRef>) -> String {
+    cells.map(CellRef::name).collect::<Vec<_>>().join(", ")
 }
 
 fn project_shell(
     rp: &RawProject,
-    sheet: &str,
     budget_wan: Option<f64>,
     own_wan: Option<f64>,
     transfer_wan: Option<f64>,
@@ -387,8 +499,8 @@ fn project_shell(
         budget_wan,
         own_wan,
         transfer_wan,
-        source: format_compact!("{sheet}!{}", rp.name.cell()),
-        budget_cell: rp.budget.as_ref().unwrap_or(&rp.name).cell().into(),
+        cell: rp.name.cell(),
+        budget_cell: rp.budget.as_ref().map(Located::cell),
         notes,
         indicators: Vec::new(),
         finding_count: 0,
@@ -414,13 +526,20 @@ fn describe_target(i: &Indicator) -> String {
         .join(" ")
 }
 
-/// Normalizes one indicator row. `report` receives (code, cell, message) for each doubt.
+/// Normalizes one indicator row; each doubt about it is added to `doubts`.
 pub fn normalize_indicator(
     raw: &RawIndicator,
-    sheet: &str,
     rules: &Rules,
-    report: &mut dyn FnMut(Code, String, String),
+    doubts: &mut Vec<IndicatorDoubt>,
 ) -> Indicator {
+    let mut report = |code, cell: Option<CellRef>, field, message| {
+        doubts.push(IndicatorDoubt {
+            code,
+            cell,
+            field,
+            message,
+        })
+    };
     let text_of = |l: &Option<Located>| l.as_ref().map(Located::compact_text).unwrap_or_default();
     let raw_op = text_of(&raw.op);
     let raw_unit = text_of(&raw.unit);
@@ -440,7 +559,8 @@ pub fn normalize_indicator(
         CellValue::Error(e) => {
             report(
                 Code::CellError,
-                raw.target.cell(),
+                Some(raw.target.cell()),
+                IndicatorField::Target,
                 format!("目标值单元格是 Excel 错误值 {e}"),
             );
             (None, String::new())
@@ -448,7 +568,8 @@ pub fn normalize_indicator(
         CellValue::Formula(f) => {
             report(
                 Code::FormulaWithoutValue,
-                raw.target.cell(),
+                Some(raw.target.cell()),
+                IndicatorField::Name,
                 format!(
                     "目标值单元格是公式 {},文件中没有可读取的计算结果,按空值处理",
                     shown_formula(f)
@@ -523,10 +644,10 @@ pub fn normalize_indicator(
                 op.to_string()
             }
             (None, None) => {
-                let cell = raw.op.as_ref().map(Located::cell).unwrap_or_default();
                 report(
                     Code::UnknownOperator,
-                    cell,
+                    raw.op.as_ref().map(Located::cell),
+                    IndicatorField::Operator,
                     format!(
                         "指标「{}」的运算符「{raw_op}」无法识别,按原样保留",
                         raw.name.text()
@@ -552,22 +673,14 @@ pub fn normalize_indicator(
         },
         category_source: CategorySource::Inferred,
         copies: 1,
-        source: format_compact!("{sheet}!{}", raw.name.cell()),
+        cell: raw.name.cell(),
+        copy_cells: Vec::new(),
+        field_cells: FieldCells {
+            op: raw.op.as_ref().map(Located::cell),
+            target: raw.target.cell(),
+            unit: raw.unit.as_ref().map(Located::cell),
+        },
         notes,
-        cells: vec![raw.name.cell().into()],
-        field_cells: [
-            raw.op
-                .as_ref()
-                .map(Located::cell)
-                .unwrap_or_default()
-                .into(),
-            raw.target.cell().into(),
-            raw.unit
-                .as_ref()
-                .map(Located::cell)
-                .unwrap_or_default()
-                .into(),
-        ],
     }
 }
 
@@ -672,11 +785,9 @@ mod tests {
 
     fn norm(name: &str, op: &str, target: &str, unit: &str) -> (Indicator, Vec<Code>) {
         let rules = Rules::builtin().expect("rules");
-        let mut codes = Vec::new();
-        let i = normalize_indicator(&raw(name, op, target, unit), "S", &rules, &mut |c, _, _| {
-            codes.push(c)
-        });
-        (i, codes)
+        let mut doubts = Vec::new();
+        let i = normalize_indicator(&raw(name, op, target, unit), &rules, &mut doubts);
+        (i, doubts.into_iter().map(|d| d.code).collect())
     }
 
     #[test]
@@ -688,7 +799,7 @@ mod tests {
         );
         assert_eq!(i.raw.op, "≧");
         assert_eq!(i.raw.unit, "比例");
-        assert_eq!(i.source, "S!H7");
+        assert_eq!(i.cell.name(), "H7");
         assert!(codes.is_empty());
         assert_eq!(norm("x", "＜＝", "1", "次数").0.op, "≤");
         assert_eq!(norm("x", "＜＝", "1", "次数").0.unit, "次");
@@ -802,10 +913,14 @@ mod tests {
         let mut r = raw("数量", "≥", "", "个");
         r.target.value = CellValue::Formula("SUM(A1:A3)".into());
         let mut seen = Vec::new();
-        let i = normalize_indicator(&r, "S", &rules, &mut |c, cell, m| seen.push((c, cell, m)));
+        let i = normalize_indicator(&r, &rules, &mut seen);
         assert_eq!(i.value, None);
-        assert_eq!(seen[0].0, Code::FormulaWithoutValue);
-        assert_eq!(seen[0].1, "J7");
-        assert!(seen[0].2.contains("=SUM(A1:A3)"), "{}", seen[0].2);
+        assert_eq!(seen[0].code, Code::FormulaWithoutValue);
+        assert_eq!(seen[0].cell.map(CellRef::name).as_deref(), Some("J7"));
+        assert!(
+            seen[0].message.contains("=SUM(A1:A3)"),
+            "{}",
+            seen[0].message
+        );
     }
 }

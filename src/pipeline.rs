@@ -3,25 +3,66 @@
 //! input order, so nothing downstream can depend on thread timing.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::discover::{InputFile, Status};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Site};
+use crate::grid::Grid;
+use crate::model::NameSource;
 use crate::normalize::Origin;
-use crate::read::Limits;
+use crate::read::{FileContent, Limits};
 use crate::rules::Rules;
 use crate::store::StoredDepartment;
 use crate::{check, classify, extract, layout, normalize, read};
 
 /// What became of one sheet of an input.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SheetRecord {
     pub name: String,
-    /// "table" (read as a department), "no_table", "ignored" (instructions, by name), "hidden",
-    /// "empty" or "too_large".
-    pub status: &'static str,
+    pub status: SheetStatus,
+}
+
+/// What one sheet held, or why it was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetStatus {
+    /// Read as a department's table.
+    Table,
+    /// No table header was found on it.
+    NoTable,
+    /// Instructions or a cover, by its name; not searched.
+    Ignored,
+    Hidden,
+    Empty,
+    /// Over the cell cap.
+    TooLarge,
+}
+
+impl SheetStatus {
+    /// The name in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SheetStatus::Table => "table",
+            SheetStatus::NoTable => "no_table",
+            SheetStatus::Ignored => "ignored",
+            SheetStatus::Hidden => "hidden",
+            SheetStatus::Empty => "empty",
+            SheetStatus::TooLarge => "too_large",
+        }
+    }
+
+    /// The words in the 说明 sheet's input list (the label key, in Chinese).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SheetStatus::Table => "已读取",
+            SheetStatus::NoTable => "无绩效目标表",
+            SheetStatus::Ignored => "已忽略",
+            SheetStatus::Hidden => "隐藏",
+            SheetStatus::Empty => "空",
+            SheetStatus::TooLarge => "过大",
+        }
+    }
 }
 
 /// Everything one input produced.
@@ -50,11 +91,9 @@ impl FileOutcome {
             modified: None,
             sheets: Vec::new(),
             departments: Vec::new(),
-            findings: vec![Finding::new(
+            findings: vec![Finding::about_input(
                 code,
                 display,
-                "",
-                String::new(),
                 format!("{display}: {reason}"),
             )],
         }
@@ -97,7 +136,6 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
             );
         }
     };
-    let file = input.display.as_str();
     let mut outcome = FileOutcome {
         display: input.display.clone(),
         status: Status::Ok,
@@ -108,21 +146,38 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
         departments: Vec::new(),
         findings: Vec::new(),
     };
+    note_reading(&mut outcome, &content);
+    read_tables(&mut outcome, input, &content, rules);
+    // One copy of the file's name for all its findings.
+    let shared: Arc<str> = Arc::from(input.display.as_str());
+    for f in &mut outcome.findings {
+        if f.file == shared {
+            f.file = Arc::clone(&shared);
+        }
+    }
+    outcome.findings.shrink_to_fit();
+    outcome.departments.shrink_to_fit();
+    if outcome.departments.is_empty() {
+        (outcome.status, outcome.reason) = nothing_read(&content);
+    }
+    outcome
+}
+
+/// The findings about how the file was read: changed since listing, another format than its
+/// name says, sheets skipped.
+fn note_reading(outcome: &mut FileOutcome, content: &FileContent) {
+    let file = outcome.display.as_str();
     if content.changed_since_listing {
-        outcome.findings.push(Finding::new(
+        outcome.findings.push(Finding::about_input(
             Code::FileChanged,
             file,
-            "",
-            String::new(),
             format!("{file}: 文件在列出后被修改,汇总的是读取时的版本 (changed after listing)"),
         ));
     }
     if let Some(note) = &content.format_note {
-        outcome.findings.push(Finding::new(
+        outcome.findings.push(Finding::about_input(
             Code::FormatMismatch,
             file,
-            "",
-            String::new(),
             format!("{file}: {note}"),
         ));
     }
@@ -130,19 +185,23 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
         outcome.sheets.push(SheetRecord {
             name: skipped.sheet.clone(),
             status: match skipped.code {
-                Code::HiddenSheet => "hidden",
-                _ => "too_large",
+                Code::HiddenSheet => SheetStatus::Hidden,
+                _ => SheetStatus::TooLarge,
             },
         });
-        outcome.findings.push(Finding::new(
-            skipped.code,
+        let site = Site {
             file,
-            &skipped.sheet,
-            String::new(),
+            sheet: &skipped.sheet,
+        };
+        outcome.findings.push(site.about_sheet(
+            skipped.code,
             format!("工作表「{}」: {}", skipped.sheet, skipped.reason),
         ));
     }
+}
 
+/// Finds the table on each sheet and reads every one found into a department.
+fn read_tables(outcome: &mut FileOutcome, input: &InputFile, content: &FileContent, rules: &Rules) {
     let stem = Path::new(&input.path)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -159,97 +218,93 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
         })
         .collect();
     let several = layouts.iter().filter(|l| l.is_some()).count() > 1;
+    let (fallback, fallback_source) = if several {
+        (None, NameSource::SheetName)
+    } else {
+        (Some(stem.as_str()), NameSource::FileName)
+    };
     for (grid, table_layout) in content.grids.iter().zip(layouts) {
-        if grid.row_count() == 0 {
-            outcome.sheets.push(SheetRecord {
-                name: grid.sheet.clone(),
-                status: "empty",
-            });
-            continue;
-        }
-        if rules.is_ignored_sheet(&grid.sheet) {
-            outcome.sheets.push(SheetRecord {
-                name: grid.sheet.clone(),
-                status: "ignored",
-            });
-            continue;
-        }
-        let Some(table_layout) = table_layout else {
-            outcome.sheets.push(SheetRecord {
-                name: grid.sheet.clone(),
-                status: "no_table",
-            });
-            outcome.findings.push(Finding::new(
-                Code::NoTable,
-                file,
-                &grid.sheet,
-                String::new(),
-                format!(
-                    "工作表「{}」前{}行中没有找到项目绩效目标表的表头 (项目名称、指标名称、年度目标值)",
-                    grid.sheet, rules.header_search_rows
-                ),
-            ));
-            continue;
+        let status = match (&table_layout, grid.row_count()) {
+            (_, 0) => SheetStatus::Empty,
+            _ if rules.is_ignored_sheet(&grid.sheet) => SheetStatus::Ignored,
+            (None, _) => SheetStatus::NoTable,
+            (Some(_), _) => SheetStatus::Table,
         };
         outcome.sheets.push(SheetRecord {
             name: grid.sheet.clone(),
-            status: "table",
+            status,
         });
-        let raw = extract::extract(grid, &table_layout, rules);
-        let (fallback, fallback_source) = if several {
-            (grid.sheet.as_str(), "sheet name")
-        } else {
-            (stem.as_str(), "file name")
+        let Some(table_layout) = table_layout.filter(|_| status == SheetStatus::Table) else {
+            if status == SheetStatus::NoTable {
+                let site = Site {
+                    file: &outcome.display,
+                    sheet: &grid.sheet,
+                };
+                outcome.findings.push(site.about_sheet(
+                    Code::NoTable,
+                    format!(
+                        "工作表「{}」前{}行中没有找到项目绩效目标表的表头 (项目名称、指标名称、年度目标值)",
+                        grid.sheet, rules.header_search_rows
+                    ),
+                ));
+            }
+            continue;
         };
         let origin = Origin {
-            file,
-            fallback_department: fallback,
+            file: &outcome.display,
+            fallback_department: fallback.unwrap_or(&grid.sheet),
             fallback_source,
         };
-        let (mut department, mut findings) = normalize::normalize(&raw, &origin, rules);
-        classify::classify(&mut department, rules);
-        findings.extend(check::check(&department, rules));
-        for f in &findings {
-            if let Some(p) = f.project.and_then(|i| department.projects.get_mut(i)) {
-                p.finding_count += 1;
-            }
-        }
-        let survey = crate::write::survey_department(&department, &mut findings);
+        let (stored, findings) = read_table(grid, &table_layout, &origin, rules);
         outcome.findings.extend(findings);
-        let mut stored = StoredDepartment::new(department);
-        stored.head.survey = survey;
         outcome.departments.push(stored);
     }
-    // One copy of the file's name for all its findings.
-    let shared: std::sync::Arc<str> = std::sync::Arc::from(file);
-    for f in &mut outcome.findings {
-        if f.file == shared {
-            f.file = std::sync::Arc::clone(&shared);
+}
+
+/// One table: extracted, normalized, classified, checked, and packed with its findings counted
+/// on its projects.
+fn read_table(
+    grid: &Grid,
+    table_layout: &layout::TableLayout,
+    origin: &Origin<'_>,
+    rules: &Rules,
+) -> (StoredDepartment, Vec<Finding>) {
+    let raw = extract::extract(grid, table_layout, rules);
+    let (mut department, mut findings) = normalize::normalize(&raw, origin, rules);
+    classify::classify(&mut department, rules);
+    findings.extend(check::check(&department, rules));
+    for f in &findings {
+        if let Some(p) = f
+            .subject
+            .project()
+            .and_then(|i| department.projects.get_mut(i))
+        {
+            p.finding_count += 1;
         }
     }
-    outcome.findings.shrink_to_fit();
-    outcome.departments.shrink_to_fit();
-    if outcome.departments.is_empty() {
-        let too_large = content
-            .skipped_sheets
-            .iter()
-            .any(|s| s.code == Code::SheetTooLarge);
-        (outcome.status, outcome.reason) = if too_large {
-            (
-                Status::Failed,
-                Some(
-                    "工作表超过单元格上限,未读取 (a sheet exceeds the cell cap; see --max-cells)"
-                        .to_string(),
-                ),
-            )
-        } else {
-            (
-                Status::Skipped,
-                Some("没有找到项目绩效目标表 (no performance table found)".to_string()),
-            )
-        };
+    (StoredDepartment::new(department), findings)
+}
+
+/// The status of a file no table was read from, and why.
+fn nothing_read(content: &FileContent) -> (Status, Option<String>) {
+    let too_large = content
+        .skipped_sheets
+        .iter()
+        .any(|s| s.code == Code::SheetTooLarge);
+    if too_large {
+        (
+            Status::Failed,
+            Some(
+                "工作表超过单元格上限,未读取 (a sheet exceeds the cell cap; see --max-cells)"
+                    .to_string(),
+            ),
+        )
+    } else {
+        (
+            Status::Skipped,
+            Some("没有找到项目绩效目标表 (no performance table found)".to_string()),
+        )
     }
-    outcome
 }
 
 /// Processes every input on a pool of `jobs` threads (0: one per core), calling `progress`

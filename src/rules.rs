@@ -243,11 +243,30 @@ pub struct DocumentPatterns {
     pub department_reject: Vec<Regex>,
 }
 
+/// Where a run's rules came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesOrigin {
+    /// `templates/rules.toml`, compiled in.
+    BuiltIn,
+    /// A file given with `--rules`.
+    File(std::path::PathBuf),
+}
+
+impl std::fmt::Display for RulesOrigin {
+    /// "built-in", or the file's path: what the report's `rules` says.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RulesOrigin::BuiltIn => f.write_str("built-in"),
+            RulesOrigin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
 /// The loaded, indexed rules. Built once per run and shared by reference.
 #[derive(Debug)]
 pub struct Rules {
-    /// Where the rules came from: "built-in" or the file's path.
-    pub origin: String,
+    /// Where the rules came from.
+    pub origin: RulesOrigin,
     /// The text they were loaded from, kept for `jixiao rules` and the report.
     pub source_text: String,
     pub header_search_rows: usize,
@@ -295,7 +314,7 @@ impl Rules {
 
     /// The rules compiled into the binary.
     pub fn builtin() -> Result<Rules, RulesError> {
-        Rules::from_toml(DEFAULT_RULES, "built-in")
+        Rules::from_toml(DEFAULT_RULES, RulesOrigin::BuiltIn)
     }
 
     /// Loads a rules file given with `--rules`.
@@ -304,11 +323,13 @@ impl Rules {
             path: path.display().to_string(),
             source,
         })?;
-        Rules::from_toml(&text, &path.display().to_string())
+        Rules::from_toml(&text, RulesOrigin::File(path.to_path_buf()))
     }
 
     /// Parses rules from TOML text. `origin` names the text in error messages.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Rules, RulesError> {
+    pub fn from_toml(text: &str, rules_origin: RulesOrigin) -> Result<Rules, RulesError> {
+        let origin = rules_origin.to_string();
+        let origin = origin.as_str();
         let raw: RawRules = toml::from_str(text).map_err(|e| RulesError::Syntax {
             origin: origin.to_string(),
             message: e.to_string(),
@@ -488,7 +509,7 @@ impl Rules {
         )?;
 
         Ok(Rules {
-            origin: origin.to_string(),
+            origin: rules_origin,
             source_text: text.to_string(),
             header_search_rows: raw.table.header_search_rows,
             amount_tolerance_wan: raw.table.amount_tolerance_wan,
@@ -843,7 +864,8 @@ mod tests {
     #[test]
     fn syntax_errors_name_the_line() {
         let broken = DEFAULT_RULES.replace("header_search_rows = 30", "header_search_rows = ");
-        let err = Rules::from_toml(&broken, "my.toml").expect_err("broken rules");
+        let err = Rules::from_toml(&broken, RulesOrigin::File("my.toml".into()))
+            .expect_err("broken rules");
         let text = err.to_string();
         assert!(text.contains("my.toml"), "{text}");
         assert!(text.contains("line"), "{text}");
@@ -852,7 +874,8 @@ mod tests {
     #[test]
     fn conflicting_synonyms_name_the_key() {
         let broken = DEFAULT_RULES.replace(r#""次" = ["次数"]"#, r#""次" = ["次数", "比例"]"#);
-        let err = Rules::from_toml(&broken, "my.toml").expect_err("conflict");
+        let err =
+            Rules::from_toml(&broken, RulesOrigin::File("my.toml".into())).expect_err("conflict");
         assert!(err.to_string().contains("units."), "{err}");
     }
 
@@ -865,7 +888,8 @@ level2"#,
 level2"#,
         );
         assert_ne!(broken, DEFAULT_RULES);
-        let err = Rules::from_toml(&broken, "my.toml").expect_err("unknown category");
+        let err = Rules::from_toml(&broken, RulesOrigin::File("my.toml".into()))
+            .expect_err("unknown category");
         assert!(err.to_string().contains("categories"), "{err}");
     }
 
@@ -875,7 +899,8 @@ level2"#,
             r#"footnote_year = ['(?P<year>(?:19|20)\d{2})\s*年']"#,
             r#"footnote_year = ['(?P<year>']"#,
         );
-        let err = Rules::from_toml(&broken, "my.toml").expect_err("bad regex");
+        let err =
+            Rules::from_toml(&broken, RulesOrigin::File("my.toml".into())).expect_err("bad regex");
         assert!(err.to_string().contains("document.footnote_year"), "{err}");
     }
 
@@ -896,7 +921,8 @@ level2"#,
         assert_eq!(rules.amount_scale("元"), Some(0.0001));
         assert!(rules.is_target_unit("小时") && rules.is_target_unit("G"));
         let broken = DEFAULT_RULES.replace(r#""≤" = ["以内","#, r#""约" = ["以内","#);
-        let err = Rules::from_toml(&broken, "my.toml").expect_err("unknown operator");
+        let err = Rules::from_toml(&broken, RulesOrigin::File("my.toml".into()))
+            .expect_err("unknown operator");
         assert!(
             err.to_string().contains("operator_words.suffix.约"),
             "{err}"

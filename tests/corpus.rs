@@ -66,16 +66,20 @@ fn assert_indicator(got: &Indicator, want: &GenIndicator, at: &str) {
 }
 
 fn assert_department(got: &Department, want: &GenDepartment) {
-    assert_eq!(got.name, want.name);
-    assert!(got.file.ends_with(&want.file_name), "{}", got.file);
+    assert_eq!(got.about.name, want.name);
+    assert!(
+        got.about.file.ends_with(&want.file_name),
+        "{}",
+        got.about.file
+    );
     assert_eq!(got.projects.len(), want.projects.len(), "{}", want.name);
     assert_eq!(
-        got.declared.project_count,
+        got.about.declared.project_count,
         Some(want.declared_count as u32),
         "{}",
         want.name
     );
-    assert_eq!(got.declared.sum_row_wan, Some(want.budget_total()[0]));
+    assert_eq!(got.about.declared.sum_row_wan, Some(want.budget_total()[0]));
     for (p, wp) in got.projects.iter().zip(&want.projects) {
         let at = format!("{} / {}", want.name, wp.name);
         assert_eq!(p.name, wp.name, "{at}");

@@ -2,12 +2,13 @@
 //! and the table reader never panic on any input, every row below the header is accounted for,
 //! and normalizing a normalized indicator changes nothing.
 
-use jixiao::extract::{Located, RawIndicator, extract};
 use jixiao::grid::{CellValue, Grid, Merge};
-use jixiao::layout::detect;
-use jixiao::normalize::{Origin, normalize, normalize_indicator};
+use jixiao::model::NameSource;
 use jixiao::rules::Rules;
-use jixiao::text::{fold, parse_number, split_leading_number};
+use jixiao::{
+    Located, Origin, RawIndicator, detect, extract, fold, normalize, normalize_indicator,
+    parse_number, split_leading_number,
+};
 use proptest::prelude::*;
 
 /// Cells that matter to the reader, plus arbitrary text now and then.
@@ -89,9 +90,9 @@ proptest! {
         name in cell(), op in cell(), target in cell(), unit in cell()
     ) {
         let rules = Rules::builtin().expect("rules");
-        let once = normalize_indicator(&raw_indicator(&name, &op, &target, &unit), "S", &rules, &mut |_, _, _| {});
+        let once = normalize_indicator(&raw_indicator(&name, &op, &target, &unit), &rules, &mut Vec::new());
         let twice = normalize_indicator(
-            &raw_indicator(&once.name, &once.op, &once.text, &once.unit), "S", &rules, &mut |_, _, _| {},
+            &raw_indicator(&once.name, &once.op, &once.text, &once.unit), &rules, &mut Vec::new(),
         );
         prop_assert_eq!(&twice.op, &once.op);
         prop_assert_eq!(twice.value, once.value);
@@ -141,9 +142,9 @@ proptest! {
         prop_assume!(layout.is_some());
         let layout = layout.expect("layout");
         let raw = extract(&grid, &layout, &rules);
-        let origin = Origin { file: "f", fallback_department: "d", fallback_source: "file name" };
+        let origin = Origin { file: "f", fallback_department: "d", fallback_source: NameSource::FileName };
         let (dept, _) = normalize(&raw, &origin, &rules);
-        let _ = jixiao::check::check(&dept, &rules);
+        let _ = jixiao::check(&dept, &rules);
 
         for row in layout.header_last_row + 1..grid.row_count() {
             if grid.row_is_empty(row) {

@@ -11,8 +11,9 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 use common::*;
+use jixiao::WorkbookOptions;
 use jixiao::labels::Labels;
-use jixiao::write::{self, WorkbookOptions};
+use jixiao::sheets::{FindingColumn, IndicatorColumn, ProjectColumn, TotalColumn};
 use regex::Regex;
 use serde_json::Value;
 
@@ -227,13 +228,13 @@ fn sheets_headers_and_totals_formulas_read_back() {
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["汇总", "指标", "合计", "问题", "说明"]);
     let header = |name: &str| -> Vec<String> { sheet(&book, name)[0].iter().map(text).collect() };
-    assert_eq!(header("汇总"), write::PROJECT_HEADERS);
-    assert_eq!(header("指标"), write::INDICATOR_HEADERS);
+    assert_eq!(header("汇总"), ProjectColumn::HEADERS);
+    assert_eq!(header("指标"), IndicatorColumn::HEADERS);
     assert_eq!(
-        header("合计")[..write::TOTAL_HEADERS.len()],
-        write::TOTAL_HEADERS
+        header("合计")[..TotalColumn::HEADERS.len()],
+        *TotalColumn::HEADERS
     );
-    assert_eq!(header("问题"), write::FINDING_HEADERS);
+    assert_eq!(header("问题"), FindingColumn::HEADERS);
 
     // 合计: each figure of the department row is a formula over 汇总 by 部门编号, and its cached
     // value is the computed total of the report.
@@ -693,7 +694,7 @@ fn english_headers_come_from_the_table_and_sheet_names_stay() {
         wd.path("unused.xlsx"),
     );
     let summary = jixiao::build_summary(&options, &rules, &|_| {}).expect("summary");
-    write::write_workbook_with(
+    jixiao::write_workbook_with(
         &summary,
         &wd.path("en.xlsx"),
         &WorkbookOptions::new(&labels),
@@ -773,7 +774,7 @@ fn indicators_continue_on_further_sheets_and_links_follow() {
         ..WorkbookOptions::new(&labels)
     };
     let path = wd.path("split.xlsx");
-    write::write_workbook_with(&summary, &path, &options).expect("write");
+    jixiao::write_workbook_with(&summary, &path, &options).expect("write");
     let book = read_workbook(&path);
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -795,7 +796,7 @@ fn indicators_continue_on_further_sheets_and_links_follow() {
         .collect();
     assert_eq!(rows, [40, 40, 40, 30]);
     for name in ["指标(2)", "指标(3)", "指标(4)"] {
-        assert_eq!(sheet(&book, name)[0].len(), write::INDICATOR_HEADERS.len());
+        assert_eq!(sheet(&book, name)[0].len(), IndicatorColumn::HEADERS.len());
         assert_eq!(text(&sheet(&book, name)[0][3]), "指标名称");
     }
     // The last shifted row (A160) is on 指标(4); its 问题 row links there.
@@ -892,7 +893,7 @@ fn amount_and_operator_findings_land_on_their_own_cells() {
 
 /// The summary of examples/ and the seed: six departments' layouts and formats, and findings of
 /// most kinds.
-fn examples_and_seed() -> (Workdir, jixiao::consolidate::Summary) {
+fn examples_and_seed() -> (Workdir, jixiao::Summary) {
     let wd = Workdir::new();
     let rules = jixiao::load_rules(None).expect("rules");
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/departments");
@@ -908,21 +909,26 @@ fn examples_and_seed() -> (Workdir, jixiao::consolidate::Summary) {
 }
 
 #[test]
-fn findings_land_alike_whether_spotted_while_reading_or_when_writing() {
-    // Departments are surveyed as their files are read; a finding not spotted then (one made
-    // after reading) is placed by unpacking its department when the summary is written. Both
-    // ways must put every finding on the same cell.
-    let (wd, mut summary) = examples_and_seed();
-    let spotted = summary.findings.iter().filter(|f| f.spot.is_some()).count();
-    assert!(spotted > 50, "{spotted} findings spotted while reading");
-    write::write_workbook(&summary, &wd.path("spotted.xlsx")).expect("write");
-    for f in &mut summary.findings {
-        f.spot = None;
+fn findings_about_a_cell_say_what_they_are_about() {
+    // Each stage records what a finding is about as it raises it, and the workbook places the
+    // finding from that alone: a finding that names a source cell is about a part of its
+    // department's table, never about the input as a whole; one that names none, about the
+    // input or a sheet. Written twice, the workbook is the same bytes.
+    let (wd, summary) = examples_and_seed();
+    let with_cell = summary.findings.iter().filter(|f| f.cell.is_some()).count();
+    assert!(with_cell > 50, "{with_cell} findings name a cell");
+    for f in &summary.findings {
+        assert_eq!(
+            f.cell.is_some(),
+            f.subject != jixiao::finding::Subject::Input,
+            "{f:?}"
+        );
     }
-    write::write_workbook(&summary, &wd.path("unspotted.xlsx")).expect("write");
+    jixiao::write_workbook(&summary, &wd.path("a.xlsx")).expect("write");
+    jixiao::write_workbook(&summary, &wd.path("b.xlsx")).expect("write");
     let (a, b) = (
-        std::fs::read(wd.path("spotted.xlsx")).expect("read"),
-        std::fs::read(wd.path("unspotted.xlsx")).expect("read"),
+        std::fs::read(wd.path("a.xlsx")).expect("read"),
+        std::fs::read(wd.path("b.xlsx")).expect("read"),
     );
     assert!(a == b, "the two workbooks differ");
 }
@@ -942,7 +948,7 @@ fn split_sheets_give_out_notes_as_one_sheet_would() {
             ..WorkbookOptions::new(&labels)
         };
         let path = wd.path(name);
-        write::write_workbook_with(&summary, &path, &options).expect("write");
+        jixiao::write_workbook_with(&summary, &path, &options).expect("write");
         let book = read_workbook(&path);
         let mut all = BTreeMap::new();
         let parts = book.iter().filter(|(n, _)| n.starts_with("指标"));

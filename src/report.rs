@@ -1,0 +1,344 @@
+//! The JSON report: its own types, built from the summary and the model as it is written, as
+//! ripgrep's JSON printer has its own. The report's keys, their order and their meaning are a
+//! contract with the scheduled jobs that read it (README, "The JSON report"), and they live here
+//! alone: the model keeps cells as [`CellRef`]s and states as enums, and this module spells them
+//! ("Sheet1!H7", "file name", "given") the way the report always has.
+//!
+//! Departments are unpacked one at a time while they are written, so the report never holds
+//! more than one of them.
+
+use std::fmt;
+use std::io::Write;
+
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
+
+use crate::consolidate::{InputRecord, Summary, Totals};
+use crate::discover::Status;
+use crate::finding::{Code, Finding, Severity};
+use crate::grid::CellRef;
+use crate::model::{self, Declared, Department, NameSource};
+
+/// Writes the report, compact. Compact: the report is read by programs, and indented it was
+/// twice the size (2.3 GB at 20,000 files); `jq .` shows it indented.
+pub fn write(summary: &Summary, out: &mut impl Write) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &Report::new(summary))
+}
+
+/// The findings alone, as the report's `findings` array (what `jixiao check --format json`
+/// prints), indented.
+pub fn findings_pretty(findings: &[Finding]) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&findings.iter().map(FindingOut).collect::<Vec<_>>())
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    tool: Tool<'a>,
+    rules: String,
+    inputs: Vec<InputOut<'a>>,
+    departments: DepartmentsOut<'a>,
+    totals: &'a Totals,
+    findings: FindingsOut<'a>,
+}
+
+impl<'a> Report<'a> {
+    fn new(summary: &'a Summary) -> Report<'a> {
+        Report {
+            tool: Tool {
+                name: summary.tool.name,
+                version: summary.tool.version,
+            },
+            rules: summary.rules.to_string(),
+            inputs: summary.inputs.iter().map(InputOut::new).collect(),
+            departments: DepartmentsOut(summary),
+            totals: &summary.totals,
+            findings: FindingsOut(&summary.findings),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct InputOut<'a> {
+    path: &'a str,
+    status: Status,
+    reason: Option<&'a str>,
+    sha256: Option<&'a str>,
+    sheets: Vec<SheetOut<'a>>,
+    superseded_by: Option<&'a str>,
+}
+
+impl<'a> InputOut<'a> {
+    fn new(input: &'a InputRecord) -> InputOut<'a> {
+        InputOut {
+            path: &input.path,
+            status: input.status,
+            reason: input.reason.as_deref(),
+            sha256: input.sha256.as_deref(),
+            sheets: input
+                .sheets
+                .iter()
+                .map(|s| SheetOut {
+                    name: &s.name,
+                    status: s.status.as_str(),
+                })
+                .collect(),
+            superseded_by: input.superseded_by.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SheetOut<'a> {
+    name: &'a str,
+    status: &'static str,
+}
+
+/// Every department, unpacked in turn.
+struct DepartmentsOut<'a>(&'a Summary);
+
+impl Serialize for DepartmentsOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let departments = &self.0.departments;
+        let mut seq = serializer.serialize_seq(Some(departments.len()))?;
+        for d in departments.iter() {
+            seq.serialize_element(&DepartmentOut::new(&d))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct DepartmentOut<'a> {
+    name: &'a str,
+    name_source: NameSourceOut<'a>,
+    file: &'a str,
+    sheet: &'a str,
+    year: Option<i32>,
+    declared: DeclaredOut,
+    projects: Vec<ProjectOut<'a>>,
+    unassigned: Vec<UnassignedOut<'a>>,
+}
+
+impl<'a> DepartmentOut<'a> {
+    fn new(d: &'a Department) -> DepartmentOut<'a> {
+        let sheet = d.about.sheet.as_str();
+        DepartmentOut {
+            name: &d.about.name,
+            name_source: NameSourceOut(sheet, d.about.name_source),
+            file: &d.about.file,
+            sheet,
+            year: d.about.year,
+            declared: DeclaredOut::new(&d.about.declared),
+            projects: d
+                .projects
+                .iter()
+                .map(|p| ProjectOut::new(p, sheet))
+                .collect(),
+            unassigned: d
+                .unassigned
+                .iter()
+                .map(|u| UnassignedOut {
+                    after_seq: u.after_seq.as_deref(),
+                    after_project: u.after_project.as_deref(),
+                    indicator: IndicatorOut::new(&u.indicator, sheet),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Where the name came from: "Sheet1!A163", "file name" or "sheet name".
+struct NameSourceOut<'a>(&'a str, NameSource);
+
+impl Serialize for NameSourceOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.1 {
+            NameSource::Cell(cell) => serializer.collect_str(&Source(self.0, cell)),
+            NameSource::FileName => serializer.serialize_str("file name"),
+            NameSource::SheetName => serializer.serialize_str("sheet name"),
+        }
+    }
+}
+
+/// A source cell as "Sheet!H7", written without an intermediate string.
+struct Source<'a>(&'a str, CellRef);
+
+impl fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}!{}", self.0, self.1)
+    }
+}
+
+impl Serialize for Source<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[derive(Serialize)]
+struct DeclaredOut {
+    project_count: Option<u32>,
+    footnote_total_wan: Option<f64>,
+    sum_row_wan: Option<f64>,
+    sum_row_own_wan: Option<f64>,
+    sum_row_transfer_wan: Option<f64>,
+}
+
+impl DeclaredOut {
+    fn new(d: &Declared) -> DeclaredOut {
+        DeclaredOut {
+            project_count: d.project_count,
+            footnote_total_wan: d.footnote_total_wan,
+            sum_row_wan: d.sum_row_wan,
+            sum_row_own_wan: d.sum_row_own_wan,
+            sum_row_transfer_wan: d.sum_row_transfer_wan,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProjectOut<'a> {
+    seq: &'a str,
+    name: &'a str,
+    overview: &'a str,
+    goal: &'a str,
+    budget_wan: Option<f64>,
+    own_wan: Option<f64>,
+    transfer_wan: Option<f64>,
+    source: Source<'a>,
+    notes: &'a [String],
+    indicators: Vec<IndicatorOut<'a>>,
+    finding_count: usize,
+}
+
+impl<'a> ProjectOut<'a> {
+    fn new(p: &'a model::Project, sheet: &'a str) -> ProjectOut<'a> {
+        ProjectOut {
+            seq: &p.seq,
+            name: &p.name,
+            overview: &p.overview,
+            goal: &p.goal,
+            budget_wan: p.budget_wan,
+            own_wan: p.own_wan,
+            transfer_wan: p.transfer_wan,
+            source: Source(sheet, p.cell),
+            notes: &p.notes,
+            indicators: p
+                .indicators
+                .iter()
+                .map(|i| IndicatorOut::new(i, sheet))
+                .collect(),
+            finding_count: p.finding_count,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct UnassignedOut<'a> {
+    after_seq: Option<&'a str>,
+    after_project: Option<&'a str>,
+    #[serde(flatten)]
+    indicator: IndicatorOut<'a>,
+}
+
+#[derive(Serialize)]
+struct IndicatorOut<'a> {
+    name: &'a str,
+    op: &'a str,
+    value: Option<f64>,
+    text: &'a str,
+    unit: &'a str,
+    raw: RawOut<'a>,
+    level1: Option<&'a str>,
+    level2: Option<&'a str>,
+    category_source: &'static str,
+    copies: u32,
+    source: Source<'a>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct RawOut<'a> {
+    op: &'a str,
+    value: &'a str,
+    unit: &'a str,
+}
+
+impl<'a> IndicatorOut<'a> {
+    fn new(i: &'a model::Indicator, sheet: &'a str) -> IndicatorOut<'a> {
+        IndicatorOut {
+            name: &i.name,
+            op: &i.op,
+            value: i.value,
+            text: &i.text,
+            unit: &i.unit,
+            raw: RawOut {
+                op: &i.raw.op,
+                value: &i.raw.value,
+                unit: &i.raw.unit,
+            },
+            level1: i.level1.as_deref(),
+            level2: i.level2.as_deref(),
+            category_source: i.category_source.as_str(),
+            copies: i.copies,
+            source: Source(sheet, i.cell),
+            notes: &i.notes,
+        }
+    }
+}
+
+struct FindingsOut<'a>(&'a [Finding]);
+
+impl Serialize for FindingsOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(FindingOut))
+    }
+}
+
+/// One finding: severity, code, file, department, sheet, cell ("" when about a whole file or
+/// sheet) and message.
+struct FindingOut<'a>(&'a Finding);
+
+impl Serialize for FindingOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            severity: Severity,
+            code: Code,
+            file: &'a str,
+            department: &'a str,
+            sheet: &'a str,
+            cell: CellOut,
+            message: &'a str,
+        }
+        let f = self.0;
+        Out {
+            severity: f.severity,
+            code: f.code,
+            file: &f.file,
+            department: &f.department,
+            sheet: &f.sheet,
+            cell: CellOut(f.cell),
+            message: &f.message,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// A cell's name, or "" for none.
+struct CellOut(Option<CellRef>);
+
+impl Serialize for CellOut {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(cell) => serializer.collect_str(&cell),
+            None => serializer.serialize_str(""),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! 问题: one row per finding, in the order they were raised (inputs in path order), each linking
+//! to the cell of the summary it is about.
+
+use rust_xlsxwriter::XlsxError;
+
+use crate::consolidate::Summary;
+use crate::finding::Severity;
+use crate::labels::Labels;
+use crate::sheets::{FindingColumn as C, SHEET_FINDINGS, lines_needed, sheet_lines, wrap_width};
+
+use super::format::Formats;
+use super::place::{Layout, Place};
+use super::sheet::{SheetWriter, Sheets};
+
+pub fn write(
+    sheets: &mut Sheets,
+    summary: &Summary,
+    layout: &Layout,
+    places: &[Option<Place>],
+    f: &Formats,
+    labels: &Labels,
+) -> Result<(), XlsxError> {
+    let mut w = SheetWriter::new::<C>(sheets, SHEET_FINDINGS, &[], f, labels, 0)?;
+    let width = wrap_width(C::Message.width());
+    w.line_height(sheet_lines(
+        summary
+            .findings
+            .iter()
+            .map(|x| lines_needed(&x.message, width)),
+    ));
+    for (finding, place) in summary.findings.iter().zip(places) {
+        let severity = match finding.severity {
+            Severity::Info => Vec::new(),
+            s => vec![(C::Severity.index(), s)],
+        };
+        w.next_row(severity);
+        w.text(C::Severity, labels.t(finding.severity.label_zh()))?;
+        w.text(C::Code, finding.code.as_str())?;
+        w.text(C::Department, &finding.department)?;
+        w.text(C::File, &finding.file)?;
+        w.text(C::Sheet, &finding.sheet)?;
+        let cell = finding.cell.map(|c| c.name()).unwrap_or_default();
+        w.text(C::Cell, &cell)?;
+        w.text(C::Message, &finding.message)?;
+        if let Some(place) = place {
+            w.link(C::Place, &layout.address(*place))?;
+        }
+    }
+    w.finish(sheets)?;
+    Ok(())
+}

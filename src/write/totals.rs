@@ -1,0 +1,238 @@
+//! 合计: one row per department, then the grand total. Every figure that 汇总 holds is a formula
+//! over 汇总 keyed on the department's number (部门编号), with its computed value stored as the
+//! cached result, so that readers that do not recalculate still show the right figure and a
+//! recalculation gives the same one. Needs no department unpacked: the heads hold its figures.
+
+use rust_xlsxwriter::{
+    ConditionalFormatCell, ConditionalFormatCellRule, Format, Formula, XlsxError,
+};
+
+use crate::consolidate::Summary;
+use crate::labels::Labels;
+use crate::sheets::{
+    GRAND_TOTAL_LABEL, Kind, ProjectColumn, SHEET_PROJECTS, SHEET_TOTALS, TotalColumn as C,
+};
+use crate::store::Head;
+use crate::text::{column_name, format_number, round_amount};
+
+use super::format::{ERROR_FILL, ERROR_FONT, Formats};
+use super::place::{Layout, Marks};
+use super::sheet::{SheetWriter, Sheets};
+
+/// A range of 汇总's column, over its data rows, for formulas.
+fn projects_range(col: ProjectColumn, projects: usize) -> String {
+    let letter = col.letter();
+    format!(
+        "'{SHEET_PROJECTS}'!${letter}$2:${letter}${}",
+        projects.max(1) + 1
+    )
+}
+
+fn round_cents(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// The column of the `k`-th per-category count, after the fixed columns.
+fn category_column(k: usize) -> u16 {
+    (C::ALL.len() + k) as u16
+}
+
+/// The figures of one department's row, by column: what the grand total sums.
+type Figures = Vec<(C, Option<f64>)>;
+
+pub fn write(
+    sheets: &mut Sheets,
+    summary: &Summary,
+    layout: &Layout,
+    mut marks: Marks,
+    f: &Formats,
+    labels: &Labels,
+) -> Result<(), XlsxError> {
+    // After the fixed columns, one count per 一级 category of the framework (产出指标数 …).
+    let category_headers: Vec<String> = summary
+        .level1_categories
+        .iter()
+        .map(|c| format!("{c}数"))
+        .collect();
+    let mut w = SheetWriter::new::<C>(sheets, SHEET_TOTALS, &category_headers, f, labels, 0)?;
+    let mut grand: Vec<(C, f64)> = C::ALL
+        .iter()
+        .filter(|c| c.totalled())
+        .map(|&c| (c, 0.0))
+        .collect();
+    let mut category_totals = vec![0usize; summary.level1_categories.len()];
+    for (index, d) in summary.departments.heads().enumerate() {
+        w.next_row(marks.take(index));
+        let findings = summary.department_findings.get(index).copied().unwrap_or(0);
+        let figures = department_row(&mut w, layout, index, d, findings)?;
+        for (k, category) in summary.level1_categories.iter().enumerate() {
+            let n = d.level1_count(category);
+            category_totals[k] += n;
+            w.count(category_column(k), Some(n as f64))?;
+        }
+        for (col, value) in figures {
+            if let Some(sum) = grand.iter_mut().find(|(c, _)| *c == col) {
+                sum.1 += value.unwrap_or(0.0);
+            }
+        }
+    }
+    grand_total(&mut w, f, labels, &grand, &category_totals)?;
+    w.finish(sheets)?;
+    Ok(())
+}
+
+/// One department's row; returns its figures for the grand total.
+fn department_row(
+    w: &mut SheetWriter<'_>,
+    layout: &Layout,
+    index: usize,
+    d: &Head,
+    findings: usize,
+) -> Result<Figures, XlsxError> {
+    let row = w.row + 1;
+    let sums = d.figures.budget_sums;
+    let declared = &d.about.declared;
+    let declared_amount = declared.footnote_total_wan.or(declared.sum_row_wan);
+    let difference = declared_amount.map(|a| round_cents(sums[0] - a));
+    let unassigned = d.figures.unassigned as f64;
+    let key = projects_range(ProjectColumn::Key, layout.projects);
+    let this_key = format!("${}", C::Key.at(row));
+    // Each figure that 汇总 holds is a formula over 汇总, by the department's number (部门编号):
+    // unique where two departments share a name, and never read as a pattern.
+    let by_key = |col: ProjectColumn| {
+        format!(
+            "SUMIFS({},{key},{this_key})",
+            projects_range(col, layout.projects)
+        )
+    };
+    w.text(C::Department, &d.about.name)?;
+    w.formula(
+        C::Projects,
+        format!("=COUNTIFS({key},{this_key})"),
+        d.projects() as f64,
+        Kind::Count,
+    )?;
+    let amounts = [
+        (C::Budget, ProjectColumn::Budget),
+        (C::Own, ProjectColumn::Own),
+        (C::Transfer, ProjectColumn::Transfer),
+    ];
+    for (k, (col, of)) in amounts.into_iter().enumerate() {
+        w.formula(col, format!("={}", by_key(of)), sums[k], Kind::Amount)?;
+    }
+    w.count(C::DeclaredCount, declared.project_count.map(f64::from))?;
+    w.amount(C::DeclaredAmount, declared_amount)?;
+    match difference {
+        // Rounded to the cent, so that a recalculated zero stays exactly zero.
+        Some(diff) => w.formula(
+            C::Difference,
+            format!(
+                "=ROUND({}-{},2)",
+                C::Budget.at(row),
+                C::DeclaredAmount.at(row)
+            ),
+            diff,
+            Kind::Amount,
+        )?,
+        None => w.blank_if_marked(C::Difference)?,
+    }
+    w.formula(
+        C::Indicators,
+        format!(
+            "={}+{}",
+            by_key(ProjectColumn::Indicators),
+            C::Unassigned.at(row)
+        ),
+        d.figures.indicators as f64,
+        Kind::Count,
+    )?;
+    w.count(C::Duplicates, Some(d.figures.duplicates_collapsed as f64))?;
+    w.count(C::Findings, Some(findings as f64))?;
+    w.count(C::Unassigned, Some(unassigned))?;
+    w.text(C::File, &format!("[{}]{}", d.about.file, d.about.sheet))?;
+    w.count(C::Key, Some((index + 1) as f64))?;
+    Ok(vec![
+        (C::Projects, Some(d.projects() as f64)),
+        (C::Budget, Some(sums[0])),
+        (C::Own, Some(sums[1])),
+        (C::Transfer, Some(sums[2])),
+        (C::DeclaredCount, declared.project_count.map(f64::from)),
+        (C::DeclaredAmount, declared_amount),
+        (C::Difference, difference),
+        (C::Indicators, Some(d.figures.indicators as f64)),
+        (C::Duplicates, Some(d.figures.duplicates_collapsed as f64)),
+        (C::Findings, Some(findings as f64)),
+        (C::Unassigned, Some(unassigned)),
+    ])
+}
+
+/// The grand total: a SUM over the department rows of each totalled column, with its value
+/// stored as the cached result; and 差额 red wherever it is not zero.
+fn grand_total(
+    w: &mut SheetWriter<'_>,
+    f: &Formats,
+    labels: &Labels,
+    grand: &[(C, f64)],
+    category_totals: &[usize],
+) -> Result<(), XlsxError> {
+    let first = 2;
+    let last = w.row + 1;
+    w.filter_last_row = Some(w.row);
+    w.next_row(Vec::new());
+    let row = w.row;
+    w.sheet.write_string_with_format(
+        row,
+        C::Department.index(),
+        labels.t(GRAND_TOTAL_LABEL),
+        &f.total_label,
+    )?;
+    let sums = grand.iter().map(|&(col, value)| {
+        let value = if col == C::Difference {
+            round_cents(value)
+        } else {
+            round_amount(value)
+        };
+        (col.index(), f.total(col.kind()), format_number(value))
+    });
+    let counts = category_totals
+        .iter()
+        .enumerate()
+        .map(|(k, total)| (category_column(k), &f.total_count, total.to_string()));
+    for (col, format, value) in sums.chain(counts) {
+        if last < first {
+            // No department: a SUM over no rows would be read as C2:C1 and include itself.
+            w.sheet.write_number_with_format(row, col, 0.0, format)?;
+            continue;
+        }
+        let letter = column_name(col as u32);
+        let formula =
+            Formula::new(format!("=SUM({letter}{first}:{letter}{last})")).set_result(value);
+        w.sheet
+            .write_formula_with_format(row, col, formula, format)?;
+    }
+    // 差额 is red wherever it is not zero: the table does not hold what the department declared.
+    let difference = ConditionalFormatCell::new()
+        .set_rule(ConditionalFormatCellRule::NotEqualTo(0))
+        .set_format(
+            Format::new()
+                .set_background_color(ERROR_FILL)
+                .set_font_color(ERROR_FONT),
+        );
+    let col = C::Difference.index();
+    w.sheet
+        .add_conditional_format(1, col, row, col, &difference)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_name_the_columns_their_tables_give() {
+        assert_eq!(projects_range(ProjectColumn::Key, 3), "'汇总'!$M$2:$M$4");
+        assert_eq!(projects_range(ProjectColumn::Budget, 0), "'汇总'!$D$2:$D$2");
+        assert_eq!(category_column(0), 14);
+        assert_eq!(round_cents(0.125000001), 0.13);
+    }
+}
