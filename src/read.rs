@@ -117,6 +117,17 @@ impl From<std::io::Error> for ReadError {
     }
 }
 
+/// Does this archive error say that an entry needs a password? (zip's own test for it: the
+/// entry is encrypted and no password was given.) Office and ODF encryption are reported by
+/// calamine's `Password` errors; this is an archive whose entries were encrypted by a zip tool.
+fn zip_password(e: &zip::result::ZipError) -> bool {
+    use zip::result::ZipError;
+    matches!(
+        e,
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) | ZipError::InvalidPassword
+    )
+}
+
 /// Reads every sheet of one input.
 pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, ReadError> {
     let (bytes, metadata) = read_stable(&input.path, limits)?;
@@ -178,7 +189,7 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         Some(Format::Xls) => {
             // calamine builds every sheet whole on opening: measure them first.
             xls_scan::check(&bytes, limits.max_cells)?;
-            read_with_ranges::<Xls<_>>(bytes, "xls", true, limits)?
+            read_with_ranges::<Xls<_>>(bytes, true, limits)?
         }
         Some(Format::Xlsb) => {
             check_archive(&bytes, limits, "xlsb")?;
@@ -187,7 +198,7 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         Some(Format::Ods) => {
             check_archive(&bytes, limits, "ods")?;
             ods_scan::check(&bytes, limits)?;
-            read_with_ranges::<calamine::Ods<_>>(bytes, "ods", false, limits)?
+            read_with_ranges::<calamine::Ods<_>>(bytes, false, limits)?
         }
     };
     content.sha256 = sha256;

@@ -9,18 +9,18 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, SheetVisible, Xls};
+use calamine::{Data, OdsError, Reader, SheetVisible, Xls, XlsError};
 
 use super::cells::{convert, mark_formula, merge_from};
 use super::guard::{Budget, Limits, too_many_cells};
-use super::{FileContent, ReadError, hidden};
+use super::{FileContent, ReadError, hidden, zip_password};
 use crate::grid::{Grid, Merge};
 
 /// Formats whose sheets calamine reads as whole ranges (xls, ods).
 pub(super) trait RangeWorkbook: Sized {
     fn open(bytes: Vec<u8>) -> Result<Self, ReadError>;
     fn sheets(&self) -> Vec<calamine::Sheet>;
-    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String>;
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, ReadError>;
     fn merges(&self, _name: &str) -> Option<Vec<Merge>> {
         None
     }
@@ -28,23 +28,39 @@ pub(super) trait RangeWorkbook: Sized {
     fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>>;
 }
 
-pub(super) fn workbook_error(format: &'static str, message: String) -> ReadError {
-    if message.to_lowercase().contains("password") || message.contains("encrypt") {
-        ReadError::Encrypted
-    } else {
-        ReadError::Workbook { format, message }
+/// An xls workbook is encrypted when its globals hold a FILEPASS record.
+fn xls_error(e: XlsError) -> ReadError {
+    match e {
+        XlsError::Password => ReadError::Encrypted,
+        other => ReadError::Workbook {
+            format: "xls",
+            message: other.to_string(),
+        },
+    }
+}
+
+/// An ods workbook is encrypted when its manifest says so (ODF encryption), or when the
+/// archive's entries themselves need a password.
+fn ods_error(e: OdsError) -> ReadError {
+    match e {
+        OdsError::Password => ReadError::Encrypted,
+        OdsError::Zip(ref z) if zip_password(z) => ReadError::Encrypted,
+        other => ReadError::Workbook {
+            format: "ods",
+            message: other.to_string(),
+        },
     }
 }
 
 impl RangeWorkbook for Xls<Cursor<Vec<u8>>> {
     fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
-        Xls::new(Cursor::new(bytes)).map_err(|e| workbook_error("xls", e.to_string()))
+        Xls::new(Cursor::new(bytes)).map_err(xls_error)
     }
     fn sheets(&self) -> Vec<calamine::Sheet> {
         self.sheets_metadata().to_vec()
     }
-    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
-        self.worksheet_range(name).map_err(|e| e.to_string())
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, ReadError> {
+        self.worksheet_range(name).map_err(xls_error)
     }
     fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>> {
         self.worksheet_formula(name).ok()
@@ -58,13 +74,13 @@ impl RangeWorkbook for Xls<Cursor<Vec<u8>>> {
 
 impl RangeWorkbook for calamine::Ods<Cursor<Vec<u8>>> {
     fn open(bytes: Vec<u8>) -> Result<Self, ReadError> {
-        calamine::Ods::new(Cursor::new(bytes)).map_err(|e| workbook_error("ods", e.to_string()))
+        calamine::Ods::new(Cursor::new(bytes)).map_err(ods_error)
     }
     fn sheets(&self) -> Vec<calamine::Sheet> {
         self.sheets_metadata().to_vec()
     }
-    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, String> {
-        self.worksheet_range(name).map_err(|e| e.to_string())
+    fn range(&mut self, name: &str) -> Result<calamine::Range<Data>, ReadError> {
+        self.worksheet_range(name).map_err(ods_error)
     }
     fn formulas(&mut self, name: &str) -> Option<calamine::Range<String>> {
         self.worksheet_formula(name).ok()
@@ -74,7 +90,6 @@ impl RangeWorkbook for calamine::Ods<Cursor<Vec<u8>>> {
 /// Reads every visible sheet of a workbook whose reader gives whole ranges.
 pub(super) fn read_with_ranges<W: RangeWorkbook>(
     bytes: Vec<u8>,
-    format: &'static str,
     has_merges: bool,
     limits: &Limits,
 ) -> Result<FileContent, ReadError> {
@@ -85,10 +100,7 @@ pub(super) fn read_with_ranges<W: RangeWorkbook>(
             content.skipped_sheets.push(hidden(&sheet.name));
             continue;
         }
-        let range = match workbook.range(&sheet.name) {
-            Ok(range) => range,
-            Err(message) => return Err(workbook_error(format, message)),
-        };
+        let range = workbook.range(&sheet.name)?;
         let mut grid = Grid::new(sheet.name.clone());
         let mut budget = Budget::new(limits.max_cells);
         let (r0, c0) = range.start().unwrap_or((0, 0));
@@ -131,4 +143,39 @@ pub(super) fn read_with_ranges<W: RangeWorkbook>(
         content.grids.push(grid);
     }
     Ok(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use zip::result::ZipError;
+
+    use super::*;
+
+    #[test]
+    fn password_errors_are_told_by_their_type() {
+        assert!(matches!(
+            xls_error(XlsError::Password),
+            ReadError::Encrypted
+        ));
+        assert!(matches!(
+            ods_error(OdsError::Password),
+            ReadError::Encrypted
+        ));
+        let zip = ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED);
+        assert!(matches!(
+            ods_error(OdsError::Zip(zip)),
+            ReadError::Encrypted
+        ));
+        // A sheet name is not a reason: a missing sheet called "password" is a damaged file.
+        let missing = ods_error(OdsError::WorksheetNotFound("password".into()));
+        assert!(
+            matches!(missing, ReadError::Workbook { format: "ods", .. }),
+            "{missing}"
+        );
+        let missing = xls_error(XlsError::WorksheetNotFound("encrypted".into()));
+        assert!(
+            matches!(missing, ReadError::Workbook { format: "xls", .. }),
+            "{missing}"
+        );
+    }
 }

@@ -9,18 +9,16 @@
 
 use std::io::Cursor;
 
-use calamine::{Reader, SheetVisible, Xlsb};
+use calamine::{Reader, SheetVisible, Xlsb, XlsbError};
 
 use super::cells::{convert_ref, mark_formula};
 use super::guard::{Budget, Limits, OverLimit, too_many_cells};
-use super::ranges::workbook_error;
-use super::{FileContent, ReadError, hidden};
+use super::{FileContent, ReadError, hidden, zip_password};
 use crate::grid::Grid;
 
 /// Reads every visible sheet of an xlsb workbook.
 pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> {
-    let mut workbook =
-        Xlsb::new(Cursor::new(bytes)).map_err(|e| workbook_error("xlsb", e.to_string()))?;
+    let mut workbook = Xlsb::new(Cursor::new(bytes)).map_err(xlsb_error)?;
     let mut content = FileContent::default();
     for sheet in workbook.sheets_metadata().to_vec() {
         if sheet.visible != SheetVisible::Visible {
@@ -34,7 +32,12 @@ pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, 
         let values = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             xlsb_values(&mut workbook, &sheet.name, &mut grid, &mut budget)
         }))
-        .unwrap_or_else(|_| Err(XlsbRead::Failed("malformed cell record".into())));
+        .unwrap_or_else(|_| {
+            Err(XlsbRead::Failed(ReadError::Workbook {
+                format: "xlsb",
+                message: "malformed cell record".into(),
+            }))
+        });
         match values {
             Ok(()) => {}
             Err(XlsbRead::NoCells) => continue,
@@ -44,7 +47,7 @@ pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, 
                     .push(too_many_cells(&sheet.name, limits));
                 continue;
             }
-            Err(XlsbRead::Failed(message)) => return Err(workbook_error("xlsb", message)),
+            Err(XlsbRead::Failed(e)) => return Err(e),
         }
         // Best effort, as for the other formats: a formula the reader cannot parse leaves the
         // values read above as they are.
@@ -66,15 +69,28 @@ enum XlsbRead {
     /// A chart or dialog sheet: nothing to read, not an error.
     NoCells,
     OverLimit,
-    Failed(String),
+    Failed(ReadError),
 }
 
-impl From<calamine::XlsbError> for XlsbRead {
-    fn from(e: calamine::XlsbError) -> Self {
+impl From<XlsbError> for XlsbRead {
+    fn from(e: XlsbError) -> Self {
         match e {
-            calamine::XlsbError::WorksheetNotFound(_) => XlsbRead::NoCells,
-            other => XlsbRead::Failed(other.to_string()),
+            XlsbError::WorksheetNotFound(_) => XlsbRead::NoCells,
+            other => XlsbRead::Failed(xlsb_error(other)),
         }
+    }
+}
+
+/// An xlsb workbook is encrypted when it is an OLE container holding an `EncryptedPackage`
+/// (as Excel saves it with a password), or when the archive's entries need a password.
+fn xlsb_error(e: XlsbError) -> ReadError {
+    match e {
+        XlsbError::Password => ReadError::Encrypted,
+        XlsbError::Zip(ref z) if zip_password(z) => ReadError::Encrypted,
+        other => ReadError::Workbook {
+            format: "xlsb",
+            message: other.to_string(),
+        },
     }
 }
 
@@ -115,4 +131,32 @@ fn xlsb_formulas(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use zip::result::ZipError;
+
+    use super::*;
+
+    #[test]
+    fn password_errors_are_told_by_their_type() {
+        assert!(matches!(
+            xlsb_error(XlsbError::Password),
+            ReadError::Encrypted
+        ));
+        let zip = ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED);
+        assert!(matches!(
+            xlsb_error(XlsbError::Zip(zip)),
+            ReadError::Encrypted
+        ));
+        let other = xlsb_error(XlsbError::FileNotFound("xl/password.bin".into()));
+        assert!(
+            matches!(other, ReadError::Workbook { format: "xlsb", .. }),
+            "{other}"
+        );
+        // A sheet without cells (a chart sheet) is skipped, not an error.
+        let chart = XlsbRead::from(XlsbError::WorksheetNotFound("Chart1".into()));
+        assert!(matches!(chart, XlsbRead::NoCells));
+    }
 }
