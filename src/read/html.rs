@@ -8,7 +8,7 @@
 //! one "covered until row" mark per column (never cell by cell), columns stop at Excel's
 //! 16,384, and every cell a page asks for, covered ones included, counts against the cap.
 
-use super::{Budget, OverLimit};
+use super::guard::{Budget, OverLimit};
 use crate::grid::{Grid, Merge};
 
 /// Excel's last column, and the largest spans HTML allows (colspan 1000, rowspan 65534).
@@ -30,7 +30,7 @@ fn decode(bytes: &[u8]) -> String {
         Some(encoding) if !bytes.starts_with(b"\xEF\xBB\xBF") => {
             encoding.decode(bytes).0.into_owned()
         }
-        _ => super::decode_text(bytes),
+        _ => super::text::decode_text(bytes),
     }
 }
 
@@ -130,7 +130,7 @@ impl Builder {
         let text = collapse(&unescape(&self.loose));
         self.loose.clear();
         if !text.is_empty() {
-            let cell = super::text_cell(text);
+            let cell = super::cells::text_cell(text);
             self.over |= self
                 .budget
                 .set(&mut self.grid, self.next_row, 0, cell)
@@ -209,7 +209,7 @@ impl Builder {
                 last_col: col + cols - 1,
             });
         }
-        let value = super::text_cell(collapse(&unescape(&text)));
+        let value = super::cells::text_cell(collapse(&unescape(&text)));
         self.over |= self.budget.set(&mut self.grid, row, col, value).is_err();
         self.col = col + cols;
     }
