@@ -174,23 +174,42 @@ pub struct RawTable {
 
 /// Sorts the rows of a grid into the parts of its table.
 pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
-    let cols = &layout.columns;
-    let mut table = RawTable {
-        sheet: grid.sheet.clone(),
-        layout: layout.clone(),
-        document: DocumentInfo::default(),
-        sum_row: None,
-        projects: Vec::new(),
-        lost_rows: Vec::new(),
-        other_rows: Vec::new(),
-        footnote_rows: Vec::new(),
-        bad_cells: Vec::new(),
+    let mut walk = Walk {
+        grid,
+        cols: &layout.columns,
+        rules,
+        merged: uses_merged_projects(grid, layout),
+        current: None,
+        after_sum: false,
+        footnotes: Vec::new(),
+        table: RawTable {
+            sheet: grid.sheet.clone(),
+            layout: layout.clone(),
+            document: DocumentInfo::default(),
+            sum_row: None,
+            projects: Vec::new(),
+            lost_rows: Vec::new(),
+            other_rows: Vec::new(),
+            footnote_rows: Vec::new(),
+            bad_cells: bad_cells(grid),
+        },
     };
-    for row in 0..grid.row_count() {
-        table.bad_cells.extend(
-            grid.row_cells(row)
-                .filter(|(_, v)| matches!(v, CellValue::Error(_) | CellValue::Formula(_)))
-                .map(|(col, _)| Located::at(grid, row, col)),
+    for row in layout.header_last_row + 1..grid.row_count() {
+        walk.row(row);
+    }
+    let Walk {
+        mut table,
+        footnotes,
+        ..
+    } = walk;
+    for project in &mut table.projects {
+        fill_levels(grid, &layout.columns, &mut project.indicators);
+    }
+    for lost in &mut table.lost_rows {
+        fill_levels(
+            grid,
+            &layout.columns,
+            std::slice::from_mut(&mut lost.indicator),
         );
     }
     let mut titles = Vec::new();
@@ -200,45 +219,85 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
                 .map(|(col, v)| (v.text(), CellRef::new(row, col))),
         );
     }
-    let mut footnotes = Vec::new();
+    table.document = read_document(&titles, &footnotes, rules);
+    table
+}
 
-    let merged = uses_merged_projects(grid, layout);
-    let mut current: Option<usize> = None;
-    let mut after_sum = false;
+/// Every cell of the sheet that holds an Excel error or a formula without a stored result.
+fn bad_cells(grid: &Grid) -> Vec<Located> {
+    let mut bad = Vec::new();
+    for row in 0..grid.row_count() {
+        bad.extend(
+            grid.row_cells(row)
+                .filter(|(_, v)| matches!(v, CellValue::Error(_) | CellValue::Formula(_)))
+                .map(|(col, _)| Located::at(grid, row, col)),
+        );
+    }
+    bad
+}
 
-    for row in layout.header_last_row + 1..grid.row_count() {
+/// The rows below the header, read one after the other into the table.
+struct Walk<'a> {
+    grid: &'a Grid,
+    cols: &'a Columns,
+    rules: &'a Rules,
+    /// Whether project cells are merged: then blocks, not the next 序号, end projects.
+    merged: bool,
+    /// The project the rows read now belong to.
+    current: Option<usize>,
+    /// Past the 合计 row: only footnotes and notes follow.
+    after_sum: bool,
+    footnotes: Vec<(String, CellRef)>,
+    table: RawTable,
+}
+
+impl Walk<'_> {
+    fn row(&mut self, row: u32) {
+        let grid = self.grid;
         let Some((first_col, _)) = grid.row_cells(row).next() else {
-            continue;
+            return;
         };
         let single_text = single_cell_text(grid, row);
-
-        if after_sum {
-            match single_text {
-                Some(text) if is_footnote(&text, rules) => {
-                    footnotes.push((text, CellRef::new(row, first_col)));
-                    table.footnote_rows.push(row);
-                }
-                _ => table.other_rows.push(OtherRow {
-                    row,
-                    col: first_col,
-                    text: row_text(grid, row),
-                    kind: OtherKind::Note,
-                }),
-            }
-            continue;
+        if self.after_sum {
+            self.after_table(row, first_col, single_text);
+        } else if !self.marked_row(row, first_col, single_text) {
+            self.data_row(row, first_col);
         }
+    }
 
-        let other = |kind| OtherRow {
+    fn other(&self, row: u32, col: u32, kind: OtherKind) -> OtherRow {
+        OtherRow {
             row,
-            col: first_col,
-            text: row_text(grid, row),
+            col,
+            text: row_text(self.grid, row),
             kind,
-        };
+        }
+    }
+
+    /// A row after the table: a footnote the rules know, else a note.
+    fn after_table(&mut self, row: u32, first_col: u32, single_text: Option<String>) {
+        match single_text {
+            Some(text) if is_footnote(&text, self.rules) => {
+                self.footnotes.push((text, CellRef::new(row, first_col)));
+                self.table.footnote_rows.push(row);
+            }
+            _ => {
+                let note = self.other(row, first_col, OtherKind::Note);
+                self.table.other_rows.push(note);
+            }
+        }
+    }
+
+    /// A row that its label or its text marks as no data: 合计, 小计, the header again, a
+    /// footnote. Whether it was one.
+    fn marked_row(&mut self, row: u32, first_col: u32, single_text: Option<String>) -> bool {
+        let (grid, cols, rules) = (self.grid, self.cols, self.rules);
         if is_labelled(grid, row, cols, |t| rules.is_sum_label(t)) {
-            if table.sum_row.is_some() {
-                table.other_rows.push(other(OtherKind::ExtraSum));
+            if self.table.sum_row.is_some() {
+                let extra = self.other(row, first_col, OtherKind::ExtraSum);
+                self.table.other_rows.push(extra);
             } else {
-                table.sum_row = Some(SumRow {
+                self.table.sum_row = Some(SumRow {
                     row,
                     budget: Located::maybe(grid, row, cols.budget),
                     own: Located::maybe(grid, row, cols.own),
@@ -247,119 +306,125 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
             }
             // Many tables put 合计 first, right under the header: the table ends at a 合计 row
             // only once it has projects.
-            after_sum = !table.projects.is_empty();
-            continue;
+            self.after_sum = !self.table.projects.is_empty();
+            return true;
         }
-        if is_labelled(grid, row, cols, |t| rules.is_subtotal_label(t)) {
-            table.other_rows.push(other(OtherKind::Subtotal));
-            continue;
-        }
-        if repeats_header(grid, row, cols, rules) {
-            table.other_rows.push(other(OtherKind::RepeatedHeader));
-            continue;
-        }
+        let kind = if is_labelled(grid, row, cols, |t| rules.is_subtotal_label(t)) {
+            OtherKind::Subtotal
+        } else if repeats_header(grid, row, cols, rules) {
+            OtherKind::RepeatedHeader
+        } else {
+            if let Some(text) = single_text
+                && is_footnote(&text, rules)
+            {
+                self.footnotes.push((text, CellRef::new(row, first_col)));
+                self.table.footnote_rows.push(row);
+                return true;
+            }
+            return false;
+        };
+        let other = self.other(row, first_col, kind);
+        self.table.other_rows.push(other);
+        true
+    }
 
-        if let Some(text) = &single_text
-            && is_footnote(text, rules)
-        {
-            footnotes.push((text.clone(), CellRef::new(row, first_col)));
-            table.footnote_rows.push(row);
-            continue;
-        }
-
+    /// A row of data: a project's first row, one of its indicator rows, a row that lost its
+    /// project, or a row that is none of these.
+    fn data_row(&mut self, row: u32, first_col: u32) {
+        let (grid, cols) = (self.grid, self.cols);
         let indicator = indicator_at(grid, row, cols);
         // An operator or a unit alone is no indicator (a note typed into those columns is
         // reported as a row of its own below).
         let has_indicator = !indicator.name.value.is_empty() || !indicator.target.value.is_empty();
 
-        if !has_indicator && let Some(shifted) = shifted_indicator(grid, row, cols, rules) {
-            table.lost_rows.push(LostRow {
-                after_project: current,
+        if !has_indicator && let Some(shifted) = shifted_indicator(grid, row, cols, self.rules) {
+            self.table.lost_rows.push(LostRow {
+                after_project: self.current,
                 how: LostHow::ShiftedLeft,
                 indicator: shifted,
             });
-            continue;
+            return;
         }
 
-        let inside_current_block = merged
-            && current
-                .map(|i| row <= table.projects[i].last_row)
+        let inside_current_block = self.merged
+            && self
+                .current
+                .map(|i| row <= self.table.projects[i].last_row)
                 .unwrap_or(false);
 
         if !inside_current_block && starts_project(grid, row, cols, has_indicator) {
-            // Project cells repeated on every row: the same project only where every filled
-            // project cell (序号, name, amounts, overview, goal) repeats the project's first row,
-            // so two neighbouring projects of one name but other amounts stay two projects.
-            let same_as_current = current.is_some_and(|i| {
-                let first = table.projects[i].first_row;
-                cols.project_columns().iter().all(|&c| {
-                    let value = grid.get(row, c);
-                    value.is_empty() || value == grid.get(first, c)
-                })
-            });
-            if same_as_current && !merged {
-                // Project cells repeated on every row instead of merged: one project.
-                if let Some(i) = current {
-                    table.projects[i].last_row = row;
-                    if has_indicator {
-                        table.projects[i].indicators.push(indicator);
-                    }
-                }
-                continue;
-            }
-            let last_row = project_block_end(grid, row, cols);
-            table.projects.push(RawProject {
-                first_row: row,
-                last_row,
-                seq: Located::maybe(grid, row, cols.seq),
-                name: Located::at(grid, row, cols.project_name),
-                overview: Located::maybe(grid, row, cols.overview),
-                budget: Located::maybe(grid, row, cols.budget),
-                own: Located::maybe(grid, row, cols.own),
-                transfer: Located::maybe(grid, row, cols.transfer),
-                goal: Located::maybe(grid, row, cols.goal),
-                indicators: if has_indicator {
-                    vec![indicator]
-                } else {
-                    vec![]
-                },
-            });
-            current = Some(table.projects.len() - 1);
-            continue;
+            self.project_row(row, indicator, has_indicator);
+            return;
         }
 
         if has_indicator {
-            match current {
-                None => table.lost_rows.push(LostRow {
+            match self.current {
+                None => self.table.lost_rows.push(LostRow {
                     after_project: None,
                     how: LostHow::BeforeFirstProject,
                     indicator,
                 }),
-                Some(_) if merged && !inside_current_block => table.lost_rows.push(LostRow {
-                    after_project: current,
-                    how: LostHow::OutsideMerge,
-                    indicator,
-                }),
+                Some(_) if self.merged && !inside_current_block => {
+                    self.table.lost_rows.push(LostRow {
+                        after_project: self.current,
+                        how: LostHow::OutsideMerge,
+                        indicator,
+                    })
+                }
                 Some(i) => {
-                    let p = &mut table.projects[i];
+                    let p = &mut self.table.projects[i];
                     p.last_row = p.last_row.max(row);
                     p.indicators.push(indicator);
                 }
             }
-            continue;
+            return;
         }
 
-        table.other_rows.push(other(OtherKind::Unrecognized));
+        let unrecognized = self.other(row, first_col, OtherKind::Unrecognized);
+        self.table.other_rows.push(unrecognized);
     }
 
-    for project in &mut table.projects {
-        fill_levels(grid, cols, &mut project.indicators);
+    /// A row that begins a project, or repeats the current project's cells.
+    fn project_row(&mut self, row: u32, indicator: RawIndicator, has_indicator: bool) {
+        let (grid, cols) = (self.grid, self.cols);
+        // Project cells repeated on every row: the same project only where every filled
+        // project cell (序号, name, amounts, overview, goal) repeats the project's first row,
+        // so two neighbouring projects of one name but other amounts stay two projects.
+        let same_as_current = self.current.is_some_and(|i| {
+            let first = self.table.projects[i].first_row;
+            cols.project_columns().iter().all(|&c| {
+                let value = grid.get(row, c);
+                value.is_empty() || value == grid.get(first, c)
+            })
+        });
+        if same_as_current && !self.merged {
+            // Project cells repeated on every row instead of merged: one project.
+            if let Some(i) = self.current {
+                self.table.projects[i].last_row = row;
+                if has_indicator {
+                    self.table.projects[i].indicators.push(indicator);
+                }
+            }
+            return;
+        }
+        self.table.projects.push(RawProject {
+            first_row: row,
+            last_row: project_block_end(grid, row, cols),
+            seq: Located::maybe(grid, row, cols.seq),
+            name: Located::at(grid, row, cols.project_name),
+            overview: Located::maybe(grid, row, cols.overview),
+            budget: Located::maybe(grid, row, cols.budget),
+            own: Located::maybe(grid, row, cols.own),
+            transfer: Located::maybe(grid, row, cols.transfer),
+            goal: Located::maybe(grid, row, cols.goal),
+            indicators: if has_indicator {
+                vec![indicator]
+            } else {
+                vec![]
+            },
+        });
+        self.current = Some(self.table.projects.len() - 1);
     }
-    for lost in &mut table.lost_rows {
-        fill_levels(grid, cols, std::slice::from_mut(&mut lost.indicator));
-    }
-    table.document = read_document(&titles, &footnotes, rules);
-    table
 }
 
 /// Gives each indicator its 一级/二级指标: the row's own cell, else the top of the merged block

@@ -710,6 +710,86 @@ fn english_headers_come_from_the_table_and_sheet_names_stay() {
     );
 }
 
+/// Every string the report holds (names, messages, paths, sources, notes, units…): the data the
+/// workbook shows as read or as raised, in whatever language it came.
+fn report_strings(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(s) if !s.is_empty() => into.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| report_strings(v, into)),
+        Value::Object(map) => map.values().for_each(|v| report_strings(v, into)),
+        _ => {}
+    }
+}
+
+/// Chinese (or full-width) characters, as a label left untranslated would show them.
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c as u32, 0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
+    })
+}
+
+#[test]
+fn english_workbooks_hold_no_chinese_outside_data() {
+    // Every text the writer itself says in --lang en is English; what stays Chinese is data:
+    // what the inputs hold, the findings' messages, the rules' own words, the sheet names.
+    let wd = Workdir::new();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    wd.run_expect(
+        &[
+            "consolidate",
+            examples.to_str().expect("path"),
+            "-o",
+            "en.xlsx",
+            "-q",
+            "--lang",
+            "en",
+            "--fail-on",
+            "never",
+        ],
+        0,
+    );
+    let mut data = Vec::new();
+    report_strings(&wd.report("en.json"), &mut data);
+    let rules = jixiao::load_rules(None).expect("rules");
+    data.extend(rules.categories.level1.iter().cloned());
+    data.extend(["汇总", "指标", "合计", "问题", "说明"].map(String::from));
+    // The codes' meanings are the README's English, which names the domain's terms (合计,
+    // 满意度, ~$名称.xlsx) as they are written.
+    data.extend(
+        jixiao::finding::Code::ALL
+            .iter()
+            .map(|c| c.meaning().to_string()),
+    );
+    data.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    data.dedup();
+    let book = read_workbook(&wd.path("en.xlsx"));
+    let mut checked = 0;
+    for (name, rows) in &book {
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let shown = text(cell);
+                if !has_chinese(&shown) {
+                    continue;
+                }
+                checked += 1;
+                let mut left = shown.clone();
+                for d in &data {
+                    if left.contains(d.as_str()) {
+                        left = left.replace(d.as_str(), "");
+                    }
+                }
+                assert!(
+                    !has_chinese(&left),
+                    "{name}!{}{}: {shown:?} says {left:?} in Chinese",
+                    column_letters(c as u32),
+                    r + 1
+                );
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} cells hold Chinese data");
+}
+
 #[test]
 fn text_longer_than_a_cell_is_cut_with_a_finding() {
     let wd = Workdir::new();

@@ -370,7 +370,7 @@ fn write_input(
         l.t(status_label(input.status)),
         input.reason.as_deref().unwrap_or(""),
         input.sha256.as_deref().unwrap_or(""),
-        &sheets.join("、"),
+        &sheets.join(l.t("、")),
     ];
     for (col, value) in cells.iter().enumerate() {
         if !value.is_empty() {
