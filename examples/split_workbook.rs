@@ -19,6 +19,7 @@ use calamine::{Data, DataRef, Reader, Xlsx};
 use compact_str::{ToCompactString, format_compact};
 use jixiao::finding::{Code, IndicatorField, Site, Subject};
 use jixiao::grid::CellRef;
+use jixiao::sheets::{IndicatorColumn, TotalColumn};
 use jixiao::model::{
     About, CategorySource, Declared, Department, FieldCells, Indicator, NameSource, Project,
     RawValues, Unassigned,
@@ -60,6 +61,7 @@ fn indicator(n: usize, row: u32) -> Indicator {
         } else {
             Vec::new()
         },
+        extra: None,
     }
 }
 
@@ -88,6 +90,7 @@ fn outcome(d: usize) -> FileOutcome {
             notes: Vec::new(),
             indicators,
             finding_count: 0,
+            form: None,
         });
     }
     let mut findings = Vec::new();
@@ -135,6 +138,7 @@ fn outcome(d: usize) -> FileOutcome {
         },
         projects,
         unassigned,
+        overall: None,
     };
     FileOutcome {
         display: file,
@@ -169,7 +173,7 @@ fn stream_rows(
     while let Some(cell) = reader.next_cell().map_err(|e| format!("{sheet}: {e}"))? {
         let (row, col) = cell.get_position();
         last = last.max(row);
-        if row == want && col == 11 {
+        if row == want && col == u32::from(IndicatorColumn::Source.index()) {
             if let DataRef::String(s) = cell.get_value() {
                 source = s.clone();
             } else if let DataRef::SharedString(s) = cell.get_value() {
@@ -197,7 +201,7 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
     let (_, first_col) = formulas.start().ok_or("问题 has no formulas")?;
     let last_link = formulas
         .used_cells()
-        .rfind(|(_, col, _)| *col as u32 + first_col == 7)
+        .rfind(|(_, col, _)| *col as u32 + first_col == u32::from(jixiao::sheets::FindingColumn::Place.index()))
         .map(|(_, _, f)| f.clone())
         .ok_or("问题 has no links")?;
     let expected_cell = summary
@@ -240,11 +244,15 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
         Some(Data::Float(v)) => Some(*v),
         _ => None,
     };
-    if figure(2) != Some(summary.totals.budget_wan) || figure(8) != Some(total as f64) {
+    let (budget, indicators) = (
+        TotalColumn::Budget.index() as usize,
+        TotalColumn::Indicators.index() as usize,
+    );
+    if figure(budget) != Some(summary.totals.budget_wan) || figure(indicators) != Some(total as f64) {
         return Err(format!(
             "总计 shows {:?} 万元 and {:?} indicators, expected {} and {total}",
-            figure(2),
-            figure(8),
+            figure(budget),
+            figure(indicators),
             summary.totals.budget_wan
         ));
     }

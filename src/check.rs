@@ -7,7 +7,7 @@
 
 use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
 use crate::grid::CellRef;
-use crate::model::{Department, Indicator};
+use crate::model::{Department, Indicator, Owner};
 use crate::normalize::QUALITATIVE;
 use crate::rules::Rules;
 use crate::text::{MAX_CELL_CHARS, cell_len, cut_to, round_amount};
@@ -38,9 +38,9 @@ fn on_project(project: usize, field: ProjectField) -> Subject {
     }
 }
 
-fn on_indicator(project: Option<usize>, position: usize) -> Subject {
+fn on_indicator(owner: Owner, position: usize) -> Subject {
     Subject::Indicator {
-        project: project.map(|p| p as u32),
+        project: owner.project().map(|p| p as u32),
         position: position as u32,
         field: IndicatorField::Name,
     }
@@ -194,7 +194,7 @@ fn check_projects(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
             raised.add(
                 Code::NearDuplicateName,
                 Some(y.cell),
-                on_indicator(Some(index), starts[index] + b),
+                on_indicator(Owner::Project(index), starts[index] + b),
                 format!(
                     "项目「{}」的指标「{}」({}) 与「{}」({}) 只差一个字,可能是同一指标的笔误",
                     p.name, x.name, x.cell, y.name, y.cell

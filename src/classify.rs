@@ -88,6 +88,7 @@ mod tests {
             unit: Some(at(3, unit)),
             level1: None,
             level2: None,
+            extra: None,
         };
         let mut i = normalize_indicator(&raw, &rules, &mut Vec::new());
         classify_one(&mut i, &rules);

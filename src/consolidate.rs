@@ -72,6 +72,10 @@ pub struct Summary {
     pub findings: Vec<Finding>,
     /// Findings per department, parallel to `departments`.
     pub department_findings: Vec<usize>,
+    /// The departments as 合计 counts them, each a run of `departments`: the forms of one
+    /// department (by name and year), from however many files, are one; every row table is
+    /// its own (two tables of one department keep their own figures).
+    pub groups: Vec<std::ops::Range<usize>>,
     /// The framework's 一级 categories, in the rules' order, for the 合计 sheet's counts.
     pub level1_categories: Vec<String>,
     /// SHA-256 of the rules text used, for the 说明 sheet.
@@ -232,6 +236,51 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
     }
 }
 
+/// Puts the tables read from forms of one department (by its name, folded, and year) next to
+/// each other, in the order the first of them came, as one group; every other table is a group
+/// of its own.
+fn group(
+    departments: Vec<StoredDepartment>,
+    findings: Vec<usize>,
+) -> (Vec<StoredDepartment>, Vec<usize>, Vec<std::ops::Range<usize>>) {
+    let mut keys: BTreeMap<(String, Option<i32>), usize> = BTreeMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (i, d) in departments.iter().enumerate() {
+        let h = &d.head;
+        let key = (h.figures.from_forms && h.about.name_source.is_given()).then(|| {
+            (
+                crate::text::fold(&h.about.name).into_owned(),
+                h.about.year,
+            )
+        });
+        match key.as_ref().and_then(|k| keys.get(k)) {
+            Some(&g) => members[g].push(i),
+            None => {
+                if let Some(k) = key {
+                    keys.insert(k, members.len());
+                }
+                members.push(vec![i]);
+            }
+        }
+    }
+    let mut slots: Vec<Option<(StoredDepartment, usize)>> =
+        departments.into_iter().zip(findings).map(Some).collect();
+    let mut ordered = Vec::with_capacity(slots.len());
+    let mut ordered_findings = Vec::with_capacity(slots.len());
+    let mut groups = Vec::with_capacity(members.len());
+    for m in members {
+        let start = ordered.len();
+        for i in m {
+            if let Some((d, f)) = slots[i].take() {
+                ordered.push(d);
+                ordered_findings.push(f);
+            }
+        }
+        groups.push(start..ordered.len());
+    }
+    (ordered, ordered_findings, groups)
+}
+
 /// Builds the summary from outcomes, which may come in any order.
 pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) -> Summary {
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
@@ -271,7 +320,8 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         findings.extend(outcome.findings);
     }
 
-    totals.departments = departments.len();
+    let (departments, department_findings, groups) = group(departments, department_findings);
+    totals.departments = groups.len();
     for d in departments.iter().map(|d: &StoredDepartment| &d.head) {
         let figures = &d.figures;
         let sums = figures.budget_sums;
@@ -296,6 +346,7 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         totals,
         findings,
         department_findings,
+        groups,
         level1_categories: rules.categories.level1.clone(),
         rules_sha256: rules.sha256(),
     }

@@ -16,6 +16,8 @@ use crate::layout::{Columns, TableLayout};
 use crate::rules::{Field, Rules};
 use crate::text::{fold, fold_width, parse_number};
 
+pub mod form;
+
 /// A value with the cell it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located {
@@ -64,6 +66,18 @@ pub struct RawIndicator {
     /// read from: the row's own, the top of its merged block, or the last one given above.
     pub level1: Option<Located>,
     pub level2: Option<Located>,
+    /// What a form's indicator block gives beside the target (none in a row table).
+    pub extra: Option<Box<RawExtra>>,
+}
+
+/// A form's indicator-block cells beside the target, as read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawExtra {
+    pub value_kind: Option<Located>,
+    pub weight: Option<Located>,
+    pub prior_actual: Option<Located>,
+    /// Text columns, with their headers.
+    pub details: Vec<(String, Located)>,
 }
 
 impl RawIndicator {
@@ -224,7 +238,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
 }
 
 /// Every cell of the sheet that holds an Excel error or a formula without a stored result.
-fn bad_cells(grid: &Grid) -> Vec<Located> {
+pub fn bad_cells(grid: &Grid) -> Vec<Located> {
     let mut bad = Vec::new();
     for row in 0..grid.row_count() {
         bad.extend(
@@ -431,7 +445,15 @@ impl Walk<'_> {
 /// the cell lies in, else the last level given above within these rows (one project's). A new
 /// 一级指标 ends the 二级指标 carried from under the previous one.
 fn fill_levels(grid: &Grid, cols: &Columns, indicators: &mut [RawIndicator]) {
-    let level_cols = [cols.level1, cols.level2];
+    fill_levels_at(grid, [cols.level1, cols.level2], indicators);
+}
+
+/// [`fill_levels`] for the 一级 and 二级 columns given.
+pub(crate) fn fill_levels_at(
+    grid: &Grid,
+    level_cols: [Option<u32>; 2],
+    indicators: &mut [RawIndicator],
+) {
     if level_cols.iter().all(Option::is_none) {
         return;
     }
@@ -499,6 +521,7 @@ fn indicator_at(grid: &Grid, row: u32, cols: &Columns) -> RawIndicator {
         unit: Located::maybe(grid, row, cols.unit),
         level1: None,
         level2: None,
+        extra: None,
     }
 }
 
@@ -548,6 +571,7 @@ fn shifted_indicator(grid: &Grid, row: u32, cols: &Columns, rules: &Rules) -> Op
         unit: unit_col.map(|c| Located::at(grid, row, c)),
         level1: None,
         level2: None,
+        extra: None,
     })
 }
 

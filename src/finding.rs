@@ -88,7 +88,7 @@ codes! {
     /// The file's bytes are another format than its extension says.
     FormatMismatch = "format_mismatch", Info, "The file's content is another format than its extension says (an .xls that is really an HTML table, an xlsx renamed .xls, text named .xls); it was read as what it is.";
     /// A sheet holds no recognisable performance table.
-    NoTable = "no_table", Info, "No 项目绩效目标 table header was found on the sheet (instructions, cover pages and unrelated sheets are common); a file with no table at all is listed as skipped.";
+    NoTable = "no_table", Warning, "No 项目绩效目标 table header and no 申报表 form was found on the sheet; a file with no table or form at all is listed as skipped, and a person must look at it: the bureau cannot read it.";
     /// A hidden sheet was not read.
     HiddenSheet = "hidden_sheet", Info, "A hidden sheet was skipped.";
     /// A sheet too large to be a real table was not read.
@@ -155,6 +155,12 @@ codes! {
     DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted.";
     /// A text longer than a spreadsheet cell holds.
     TextTooLong = "text_too_long", Warning, "A text is longer than a spreadsheet cell holds (32,767 characters); the summary shows its beginning, the JSON report has it whole.";
+    /// A form without a readable annual amount.
+    MissingBudget = "missing_budget", Warning, "A 申报表 (or 部门整体 table) gives no readable annual amount (年度资金总额 …); its budget is left empty, not counted as 0.";
+    /// An indicator row that says it does not apply.
+    NotApplicable = "not_applicable", Info, "A row of a form's indicator block says it does not apply (本项目不适用此指标, 无, 是否适用: 否); it is not an indicator.";
+    /// A self-evaluation table, set aside.
+    SelfEvaluation = "self_evaluation", Info, "The sheet is a 绩效自评表 (last year's results against last year's targets: 实际完成值, 得分 …), not this year's targets; it was set aside.";
 }
 
 /// What a finding is about, recorded by the stage that raised it, which knew. The summary shows

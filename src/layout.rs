@@ -8,6 +8,8 @@
 //! The unit of the amounts comes from the amount headers ("预算数(元)"), else from a line above the
 //! header ("单位:元"), else it is 万元.
 
+pub mod form;
+
 use crate::grid::{CellRef, Grid};
 use crate::rules::{Field, Rules};
 use crate::text::fold_width;
@@ -89,6 +91,46 @@ pub struct TableLayout {
     /// An amount header's bracket that names money in a unit the rules do not know, with its
     /// cell: the amounts are read as 万元 and a finding says so.
     pub unknown_amount_unit: Option<(String, CellRef)>,
+}
+
+/// What a sheet holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SheetLayout {
+    /// A table of projects, one row per indicator (the published 汇总表 shape).
+    RowTable(TableLayout),
+    /// One or more 申报表 forms (or a 部门整体 table).
+    Forms(form::Forms),
+    /// A 绩效自评表: last year's results, not targets.
+    SelfEvaluation,
+    /// Neither a table nor a form.
+    Nothing,
+}
+
+/// Finds what a sheet holds: a row table (found first, exactly as before forms were read), else
+/// forms; a self-evaluation is told apart from either.
+pub fn detect_sheet(grid: &Grid, rules: &Rules) -> SheetLayout {
+    if let Some(table) = detect(grid, rules) {
+        let titled = (0..table.header_first_row.min(6)).any(|row| {
+            grid.row_cells(row)
+                .any(|(_, v)| rules.form.is_self_evaluation_title(&v.text_ref()))
+        });
+        let header =
+            form::self_evaluation_header(grid, rules, table.header_first_row, table.header_last_row + 1);
+        return if titled || header {
+            SheetLayout::SelfEvaluation
+        } else {
+            SheetLayout::RowTable(table)
+        };
+    }
+    if form::is_self_evaluation(grid, rules) {
+        return SheetLayout::SelfEvaluation;
+    }
+    let forms = form::detect(grid, rules);
+    if forms.forms.is_empty() {
+        SheetLayout::Nothing
+    } else {
+        SheetLayout::Forms(forms)
+    }
 }
 
 /// Finds the table header in the first rows of the grid.

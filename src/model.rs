@@ -37,6 +37,29 @@ pub struct Indicator {
     pub field_cells: FieldCells,
     /// What was repaired, in words (the 标注 column).
     pub notes: Vec<String>,
+    /// What a form's indicator block says beside the target (none for a row table's).
+    pub extra: Option<Box<IndicatorExtra>>,
+}
+
+/// What a form's indicator block gives beside an indicator's target: kept, never read as the
+/// target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorExtra {
+    /// 指标值类型 as written (定量, 定性).
+    pub value_kind: Option<CompactString>,
+    /// 权重, as a number.
+    pub weight: Option<f64>,
+    /// Last year's actual value, as written.
+    pub prior_actual: Option<String>,
+    /// The text columns (指标解释, 评(扣)分标准, 指标值设定依据, 备注, past years' actuals …).
+    pub details: Vec<Detail>,
+}
+
+/// A label and what was written beside it (in the report as `{"label": …, "value": …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    pub label: String,
+    pub value: String,
 }
 
 /// Where an indicator's operator, target and unit were read (of its first copy).
@@ -115,6 +138,53 @@ pub struct Project {
     pub indicators: Vec<Indicator>,
     /// How many findings name this project.
     pub finding_count: usize,
+    /// What a form gives beyond a row table's columns; none for a row table's project.
+    pub form: Option<Box<FormFields>>,
+}
+
+/// The kind of table a project was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A row of a table of projects (the published 汇总表 shape).
+    RowTable,
+    /// A per-project form (项目支出绩效目标申报表).
+    Form,
+}
+
+impl SourceKind {
+    /// The name in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::RowTable => "row_table",
+            SourceKind::Form => "form",
+        }
+    }
+
+    /// The words in 汇总's 来源类型 column (the label key, in Chinese).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SourceKind::RowTable => "汇总表",
+            SourceKind::Form => "申报表",
+        }
+    }
+}
+
+/// What a per-project form gives beyond a row table's columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormFields {
+    /// 实施单位 (the unit carrying the project out).
+    pub implementing_unit: Option<String>,
+    /// 财政拨款 and 其他资金 of the year's amount (万元); parts of it, never added to it.
+    pub fiscal_wan: Option<f64>,
+    pub other_wan: Option<f64>,
+    /// The project's cumulative total (项目资金总额, 中期资金总额), kept apart from the year's.
+    pub cumulative_wan: Option<f64>,
+    /// 长期目标 / 中期目标 beside the year's goal.
+    pub long_term_goal: Option<String>,
+    /// Indicators of the long-term block or column: kept apart from the year's.
+    pub long_term_indicators: Vec<Indicator>,
+    /// Every other label with its value (项目负责人, 联系电话, 项目属性, 审核意见 …).
+    pub attributes: Vec<Detail>,
 }
 
 impl Project {
@@ -122,6 +192,34 @@ impl Project {
     pub fn amount_cell(&self) -> CellRef {
         self.budget_cell.unwrap_or(self.cell)
     }
+
+    /// The kind of table it was read from.
+    pub fn source_kind(&self) -> SourceKind {
+        match self.form {
+            Some(_) => SourceKind::Form,
+            None => SourceKind::RowTable,
+        }
+    }
+}
+
+/// A 部门整体支出绩效目标表: the department as the subject, with its own budget and indicators,
+/// not a project.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overall {
+    pub budget_wan: Option<f64>,
+    pub fiscal_wan: Option<f64>,
+    pub other_wan: Option<f64>,
+    /// 年度总体绩效目标.
+    pub goal: String,
+    /// 部门(单位)职责.
+    pub duties: String,
+    /// The cell the table's name (or title) was read from.
+    pub cell: Option<CellRef>,
+    /// The cell of its total amount.
+    pub budget_cell: Option<CellRef>,
+    pub notes: Vec<String>,
+    pub attributes: Vec<Detail>,
+    pub indicators: Vec<Indicator>,
 }
 
 /// An indicator row that lost its project, kept in the department's (未归属) group.
@@ -194,17 +292,51 @@ pub struct Department {
     pub about: About,
     pub projects: Vec<Project>,
     pub unassigned: Vec<Unassigned>,
+    /// The department's overall targets (a 部门整体 table), where the table is one.
+    pub overall: Option<Box<Overall>>,
+}
+
+/// What an indicator row of a department belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// The project of this index.
+    Project(usize),
+    /// No project: a row that lost its project.
+    Unassigned,
+    /// The department's overall targets.
+    Overall,
+}
+
+impl Owner {
+    /// The project, if it is one's.
+    pub fn project(self) -> Option<usize> {
+        match self {
+            Owner::Project(p) => Some(p),
+            Owner::Unassigned | Owner::Overall => None,
+        }
+    }
 }
 
 impl Department {
-    /// Every indicator row kept, with the project it belongs to: the projects', then the
-    /// unassigned ones. Positions in this order are what findings and 指标 count by.
-    pub fn indicators(&self) -> impl Iterator<Item = (Option<usize>, &Indicator)> {
+    /// Every indicator row kept, with what it belongs to: the projects', then the unassigned
+    /// ones, then the overall targets'. Positions in this order are what findings and 指标
+    /// count by.
+    pub fn indicators(&self) -> impl Iterator<Item = (Owner, &Indicator)> {
         self.projects
             .iter()
             .enumerate()
-            .flat_map(|(p, project)| project.indicators.iter().map(move |i| (Some(p), i)))
-            .chain(self.unassigned.iter().map(|u| (None, &u.indicator)))
+            .flat_map(|(p, project)| {
+                project
+                    .indicators
+                    .iter()
+                    .map(move |i| (Owner::Project(p), i))
+            })
+            .chain(self.unassigned.iter().map(|u| (Owner::Unassigned, &u.indicator)))
+            .chain(
+                self.overall
+                    .iter()
+                    .flat_map(|o| o.indicators.iter().map(|i| (Owner::Overall, i))),
+            )
     }
 
     /// Every indicator row kept, to change in place, in the order of [`Department::indicators`].
@@ -213,15 +345,21 @@ impl Department {
             .iter_mut()
             .flat_map(|p| p.indicators.iter_mut())
             .chain(self.unassigned.iter_mut().map(|u| &mut u.indicator))
+            .chain(
+                self.overall
+                    .iter_mut()
+                    .flat_map(|o| o.indicators.iter_mut()),
+            )
     }
 
-    /// Every indicator row kept, the unassigned ones included.
+    /// Every indicator row kept, the unassigned and overall ones included.
     pub fn indicator_count(&self) -> usize {
         self.projects
             .iter()
             .map(|p| p.indicators.len())
             .sum::<usize>()
             + self.unassigned.len()
+            + self.overall.as_ref().map_or(0, |o| o.indicators.len())
     }
 
     /// The position (see [`Department::indicators`]) of each project's first indicator, and

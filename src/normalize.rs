@@ -11,15 +11,19 @@ use std::collections::{HashMap, HashSet};
 
 use compact_str::CompactString;
 
-use crate::extract::{Located, LostHow, LostRow, OtherKind, RawIndicator, RawProject, RawTable};
+use crate::extract::{
+    Located, LostHow, LostRow, OtherKind, RawExtra, RawIndicator, RawProject, RawTable,
+};
 use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
 use crate::grid::{CellRef, CellValue};
 use crate::model::{
-    About, CategorySource, Declared, Department, FieldCells, Indicator, NameSource, Project,
-    RawValues, Unassigned,
+    About, CategorySource, Declared, Department, Detail, FieldCells, Indicator, IndicatorExtra,
+    NameSource, Project, RawValues, Unassigned,
 };
 use crate::rules::Rules;
 use crate::text::{clean, fold, format_number, parse_number, round_amount, split_leading_number};
+
+pub mod form;
 
 /// The canonical operator of a qualitative (定性) indicator.
 pub const QUALITATIVE: &str = "定性";
@@ -50,8 +54,8 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             file: origin.file,
             sheet: &raw.sheet,
         },
-        raw,
         rules,
+        scale: raw.layout.amount_scale,
         findings: Vec::new(),
     };
     if let Some((bracket, cell)) = &raw.layout.unknown_amount_unit {
@@ -69,16 +73,31 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             origin.fallback_source,
         ),
     };
-    let mut projects = n.project_shells();
-    let declared = n.declared();
+    let mut projects = n.project_shells(raw);
+    let declared = n.declared(raw);
     let mut position = 0;
     for (index, rp) in raw.projects.iter().enumerate() {
-        projects[index].indicators =
-            n.project_indicators(index, rp, &projects[index].name, position);
+        if rp.name.value.is_empty() {
+            n.raise(
+                Code::MissingProjectName,
+                Some(rp.name.cell()),
+                Subject::Project {
+                    project: index as u32,
+                    field: ProjectField::Name,
+                },
+                format!("第{}行的项目没有项目名称", rp.first_row + 1),
+            );
+        }
+        projects[index].indicators = n.indicators_of(
+            Some(index as u32),
+            &rp.indicators,
+            &projects[index].name,
+            position,
+        );
         position += projects[index].indicators.len();
     }
-    let unassigned = n.lost_rows(&projects, position);
-    n.other_rows();
+    let unassigned = n.lost_rows(raw, &projects, position);
+    n.other_rows(raw);
     let mut department = Department {
         about: About {
             name,
@@ -90,8 +109,9 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         },
         projects,
         unassigned,
+        overall: None,
     };
-    n.bad_cells(&department);
+    n.bad_cells(&raw.bad_cells, &department);
     let mut findings = n.findings;
     for f in &mut findings {
         f.department = department.about.name.as_str().into();
@@ -103,8 +123,9 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
 /// One table being normalized, with the findings raised so far, in the order they are raised.
 struct Normalizer<'a> {
     site: Site<'a>,
-    raw: &'a RawTable,
     rules: &'a Rules,
+    /// Amounts are multiplied by this to give 万元.
+    scale: f64,
     findings: Vec<Finding>,
 }
 
@@ -119,7 +140,7 @@ impl Normalizer<'_> {
     /// An amount cell in 万元: empty, a number, or a finding about `subject` saying why not.
     fn amount(&mut self, cell: &Option<Located>, what: &str, subject: Subject) -> Option<f64> {
         let located = cell.as_ref()?;
-        let scale = self.raw.layout.amount_scale;
+        let scale = self.scale;
         let (code, message) = match &located.value {
             CellValue::Empty => return None,
             CellValue::Number(n) => return Some(round_amount(n * scale)),
@@ -148,8 +169,7 @@ impl Normalizer<'_> {
     }
 
     /// The projects with their amounts, before their indicators.
-    fn project_shells(&mut self) -> Vec<Project> {
-        let raw = self.raw;
+    fn project_shells(&mut self, raw: &RawTable) -> Vec<Project> {
         let mut projects = Vec::with_capacity(raw.projects.len());
         for (index, rp) in raw.projects.iter().enumerate() {
             let on = |field| Subject::Project {
@@ -166,8 +186,7 @@ impl Normalizer<'_> {
     }
 
     /// What the footnote and the 合计 row declare.
-    fn declared(&mut self) -> Declared {
-        let raw = self.raw;
+    fn declared(&mut self, raw: &RawTable) -> Declared {
         let document = &raw.document;
         let sum = raw.sum_row.as_ref();
         let on = |field| Subject::Department(field);
@@ -203,33 +222,21 @@ impl Normalizer<'_> {
         }
     }
 
-    /// One project's indicators, normalized, identical rows collapsed into one, and the
-    /// project's findings about them; `start` is the position of its first indicator in the
-    /// department.
-    fn project_indicators(
+    /// One project's indicators (`project` none for the department's own), normalized,
+    /// identical rows collapsed into one, with the findings about them; `start` is the position
+    /// of the first in the department.
+    fn indicators_of(
         &mut self,
-        index: usize,
-        rp: &RawProject,
+        project: Option<u32>,
+        rows: &[RawIndicator],
         project_name: &str,
         start: usize,
     ) -> Vec<Indicator> {
-        let project = Some(index as u32);
-        if rp.name.value.is_empty() {
-            self.raise(
-                Code::MissingProjectName,
-                Some(rp.name.cell()),
-                Subject::Project {
-                    project: index as u32,
-                    field: ProjectField::Name,
-                },
-                format!("第{}行的项目没有项目名称", rp.first_row + 1),
-            );
-        }
         let mut kept: Vec<Indicator> = Vec::new();
         let mut by_key: HashMap<[CompactString; 6], usize> = HashMap::new();
         // Each raw row's doubts, with the kept indicator the row became.
         let mut doubts: Vec<(usize, Vec<IndicatorDoubt>)> = Vec::new();
-        for ri in &rp.indicators {
+        for ri in rows {
             let mut raised = Vec::new();
             let indicator = normalize_indicator(ri, self.rules, &mut raised);
             let key = [
@@ -314,9 +321,9 @@ impl Normalizer<'_> {
 
     /// The rows that lost their project, realigned, as the department's (未归属) group; the
     /// first of them stands at `start` among the department's indicators.
-    fn lost_rows(&mut self, projects: &[Project], start: usize) -> Vec<Unassigned> {
-        let mut unassigned = Vec::with_capacity(self.raw.lost_rows.len());
-        for (k, lost) in self.raw.lost_rows.iter().enumerate() {
+    fn lost_rows(&mut self, raw: &RawTable, projects: &[Project], start: usize) -> Vec<Unassigned> {
+        let mut unassigned = Vec::with_capacity(raw.lost_rows.len());
+        for (k, lost) in raw.lost_rows.iter().enumerate() {
             let on = |field| Subject::Indicator {
                 project: None,
                 position: (start + k) as u32,
@@ -354,8 +361,8 @@ impl Normalizer<'_> {
     }
 
     /// The rows inside and after the table that are neither projects nor indicators.
-    fn other_rows(&mut self) {
-        for other in &self.raw.other_rows {
+    fn other_rows(&mut self, raw: &RawTable) {
+        for other in &raw.other_rows {
             let (code, what) = match other.kind {
                 OtherKind::Unrecognized => (Code::UnrecognizedRow, "表内既不是项目也不是指标的行"),
                 OtherKind::Note => (Code::NoteRow, "表后的说明行"),
@@ -378,8 +385,8 @@ impl Normalizer<'_> {
     /// Every error or result-less formula anywhere on the sheet is reported once, also where no
     /// field read it (a title, a name, an overview): on the indicator whose row it is on, if
     /// any, else on the department.
-    fn bad_cells(&mut self, department: &Department) {
-        if self.raw.bad_cells.is_empty() {
+    fn bad_cells(&mut self, bad_cells: &[Located], department: &Department) {
+        if bad_cells.is_empty() {
             return;
         }
         let reported: HashSet<CellRef> = self
@@ -390,12 +397,12 @@ impl Normalizer<'_> {
             .collect();
         // The first indicator on each source row, by any copy's cell.
         let mut rows: HashMap<u32, (Option<usize>, usize)> = HashMap::new();
-        for (position, (project, i)) in department.indicators().enumerate() {
+        for (position, (owner, i)) in department.indicators().enumerate() {
             for cell in i.cells() {
-                rows.entry(cell.row).or_insert((project, position));
+                rows.entry(cell.row).or_insert((owner.project(), position));
             }
         }
-        for bad in &self.raw.bad_cells {
+        for bad in bad_cells {
             let cell = bad.cell();
             if reported.contains(&cell) {
                 continue;
@@ -504,6 +511,7 @@ fn project_shell(
         notes,
         indicators: Vec::new(),
         finding_count: 0,
+        form: None,
     }
 }
 
@@ -681,7 +689,29 @@ pub fn normalize_indicator(
             unit: raw.unit.as_ref().map(Located::cell),
         },
         notes,
+        extra: raw.extra.as_deref().map(extra_of),
     }
+}
+
+/// What a form's block gives beside the target, as kept on the indicator.
+fn extra_of(raw: &RawExtra) -> Box<IndicatorExtra> {
+    let text = |l: &Option<Located>| l.as_ref().map(Located::text).filter(|t| !t.is_empty());
+    Box::new(IndicatorExtra {
+        value_kind: text(&raw.value_kind).map(Into::into),
+        weight: raw
+            .weight
+            .as_ref()
+            .and_then(|w| parse_number(w.text().trim_end_matches(['%', '％']))),
+        prior_actual: text(&raw.prior_actual),
+        details: raw
+            .details
+            .iter()
+            .map(|(label, value)| Detail {
+                label: label.clone(),
+                value: value.text(),
+            })
+            .collect(),
+    })
 }
 
 /// A formula as Excel shows it in the formula bar ("=SUM(D6:D9)").
@@ -780,6 +810,7 @@ mod tests {
             unit: Some(at(10, unit)),
             level1: None,
             level2: None,
+            extra: None,
         }
     }
 

@@ -10,6 +10,8 @@ use rayon::prelude::*;
 use crate::discover::{InputFile, Status};
 use crate::finding::{Code, Finding, Site};
 use crate::grid::Grid;
+use crate::layout::SheetLayout;
+use crate::layout::form::FormKind;
 use crate::model::NameSource;
 use crate::normalize::Origin;
 use crate::read::{FileContent, Limits};
@@ -27,8 +29,14 @@ pub struct SheetRecord {
 /// What one sheet held, or why it was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SheetStatus {
-    /// Read as a department's table.
+    /// Read as a department's table of projects.
     Table,
+    /// Read as one or more per-project forms (申报表).
+    Form,
+    /// Read as a 部门整体 table: the department's overall targets.
+    Overall,
+    /// A 绩效自评表: set aside.
+    SelfEvaluation,
     /// No table header was found on it.
     NoTable,
     /// Instructions or a cover, by its name; not searched.
@@ -44,6 +52,9 @@ impl SheetStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             SheetStatus::Table => "table",
+            SheetStatus::Form => "form",
+            SheetStatus::Overall => "overall",
+            SheetStatus::SelfEvaluation => "self_evaluation",
             SheetStatus::NoTable => "no_table",
             SheetStatus::Ignored => "ignored",
             SheetStatus::Hidden => "hidden",
@@ -56,6 +67,9 @@ impl SheetStatus {
     pub fn label_zh(self) -> &'static str {
         match self {
             SheetStatus::Table => "已读取",
+            SheetStatus::Form => "申报表",
+            SheetStatus::Overall => "部门整体",
+            SheetStatus::SelfEvaluation => "绩效自评表,未汇总",
             SheetStatus::NoTable => "无绩效目标表",
             SheetStatus::Ignored => "已忽略",
             SheetStatus::Hidden => "隐藏",
@@ -158,7 +172,7 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
     outcome.findings.shrink_to_fit();
     outcome.departments.shrink_to_fit();
     if outcome.departments.is_empty() {
-        (outcome.status, outcome.reason) = nothing_read(&content);
+        (outcome.status, outcome.reason) = nothing_read(&content, &outcome.sheets);
     }
     outcome
 }
@@ -200,7 +214,7 @@ fn note_reading(outcome: &mut FileOutcome, content: &FileContent) {
     }
 }
 
-/// Finds the table on each sheet and reads every one found into a department.
+/// Finds the table or forms on each sheet and reads every one found into a department.
 fn read_tables(outcome: &mut FileOutcome, input: &InputFile, content: &FileContent, rules: &Rules) {
     let stem = Path::new(&input.path)
         .file_stem()
@@ -208,54 +222,76 @@ fn read_tables(outcome: &mut FileOutcome, input: &InputFile, content: &FileConte
         .unwrap_or_else(|| input.display.clone());
     // Tables are found first, so that a workbook with one table and a notes sheet still names
     // its department after the file, not after the table's sheet.
-    let layouts: Vec<Option<layout::TableLayout>> = content
+    let layouts: Vec<SheetLayout> = content
         .grids
         .iter()
         .map(|g| {
-            (g.row_count() > 0 && !rules.is_ignored_sheet(&g.sheet))
-                .then(|| layout::detect(g, rules))
-                .flatten()
+            if g.row_count() > 0 && !rules.is_ignored_sheet(&g.sheet) {
+                layout::detect_sheet(g, rules)
+            } else {
+                SheetLayout::Nothing
+            }
         })
         .collect();
-    let several = layouts.iter().filter(|l| l.is_some()).count() > 1;
-    let (fallback, fallback_source) = if several {
+    let tables = layouts
+        .iter()
+        .filter(|l| matches!(l, SheetLayout::RowTable(_) | SheetLayout::Forms(_)))
+        .count();
+    let (fallback, fallback_source) = if tables > 1 {
         (None, NameSource::SheetName)
     } else {
         (Some(stem.as_str()), NameSource::FileName)
     };
-    for (grid, table_layout) in content.grids.iter().zip(layouts) {
-        let status = match (&table_layout, grid.row_count()) {
+    for (grid, sheet_layout) in content.grids.iter().zip(layouts) {
+        let status = match (&sheet_layout, grid.row_count()) {
             (_, 0) => SheetStatus::Empty,
             _ if rules.is_ignored_sheet(&grid.sheet) => SheetStatus::Ignored,
-            (None, _) => SheetStatus::NoTable,
-            (Some(_), _) => SheetStatus::Table,
+            (SheetLayout::RowTable(_), _) => SheetStatus::Table,
+            (SheetLayout::Forms(f), _) if f.forms.iter().all(|f| f.kind == FormKind::Overall) => {
+                SheetStatus::Overall
+            }
+            (SheetLayout::Forms(_), _) => SheetStatus::Form,
+            (SheetLayout::SelfEvaluation, _) => SheetStatus::SelfEvaluation,
+            (SheetLayout::Nothing, _) => SheetStatus::NoTable,
         };
         outcome.sheets.push(SheetRecord {
             name: grid.sheet.clone(),
             status,
         });
-        let Some(table_layout) = table_layout.filter(|_| status == SheetStatus::Table) else {
-            if status == SheetStatus::NoTable {
-                let site = Site {
-                    file: &outcome.display,
-                    sheet: &grid.sheet,
-                };
-                outcome.findings.push(site.about_sheet(
-                    Code::NoTable,
-                    format!(
-                        "工作表「{}」前{}行中没有找到项目绩效目标表的表头 (项目名称、指标名称、年度目标值)",
-                        grid.sheet, rules.header_search_rows
-                    ),
-                ));
-            }
-            continue;
+        let site = Site {
+            file: &outcome.display,
+            sheet: &grid.sheet,
         };
         let origin = Origin {
             file: &outcome.display,
             fallback_department: fallback.unwrap_or(&grid.sheet),
             fallback_source,
         };
-        let (stored, findings) = read_table(grid, &table_layout, &origin, rules);
+        let (stored, findings) = match sheet_layout {
+            _ if matches!(status, SheetStatus::Empty | SheetStatus::Ignored) => continue,
+            SheetLayout::Nothing => {
+                outcome.findings.push(site.about_sheet(
+                    Code::NoTable,
+                    format!(
+                        "工作表「{}」前{}行中没有找到项目绩效目标表的表头 (项目名称、指标名称、年度目标值),也没有找到申报表 (项目名称与绩效指标区)",
+                        grid.sheet, rules.header_search_rows
+                    ),
+                ));
+                continue;
+            }
+            SheetLayout::SelfEvaluation => {
+                outcome.findings.push(site.about_sheet(
+                    Code::SelfEvaluation,
+                    format!(
+                        "工作表「{}」是绩效自评表(实际完成值、得分等),不是本年度的绩效目标,未汇总",
+                        grid.sheet
+                    ),
+                ));
+                continue;
+            }
+            SheetLayout::RowTable(table_layout) => read_table(grid, &table_layout, &origin, rules),
+            SheetLayout::Forms(forms) => read_forms(grid, &forms, &origin, rules),
+        };
         outcome.findings.extend(findings);
         outcome.departments.push(stored);
     }
@@ -270,15 +306,39 @@ fn read_table(
     rules: &Rules,
 ) -> (StoredDepartment, Vec<Finding>) {
     let raw = extract::extract(grid, table_layout, rules);
-    let (mut department, mut findings) = normalize::normalize(&raw, origin, rules);
+    let (department, findings) = normalize::normalize(&raw, origin, rules);
+    finish(department, findings, rules)
+}
+
+/// The forms of one sheet, as one department.
+fn read_forms(
+    grid: &Grid,
+    forms: &layout::form::Forms,
+    origin: &Origin<'_>,
+    rules: &Rules,
+) -> (StoredDepartment, Vec<Finding>) {
+    let raw = extract::form::extract_forms(grid, &forms.forms, rules);
+    let bad_cells = extract::bad_cells(grid);
+    let sheet = normalize::form::SheetForms {
+        sheet: &grid.sheet,
+        forms: &raw,
+        covers: &forms.covers,
+        bad_cells: &bad_cells,
+    };
+    let (department, findings) = normalize::form::normalize_forms(&sheet, origin, rules);
+    finish(department, findings, rules)
+}
+
+/// A department classified, checked, its findings counted on its projects, and packed.
+fn finish(
+    mut department: crate::model::Department,
+    mut findings: Vec<Finding>,
+    rules: &Rules,
+) -> (StoredDepartment, Vec<Finding>) {
     classify::classify(&mut department, rules);
     findings.extend(check::check(&department, rules));
     for f in &findings {
-        if let Some(p) = f
-            .subject
-            .project()
-            .and_then(|i| department.projects.get_mut(i))
-        {
+        if let Some(p) = f.subject.project().and_then(|i| department.projects.get_mut(i)) {
             p.finding_count += 1;
         }
     }
@@ -286,7 +346,7 @@ fn read_table(
 }
 
 /// The status of a file no table was read from, and why.
-fn nothing_read(content: &FileContent) -> (Status, Option<String>) {
+fn nothing_read(content: &FileContent, sheets: &[SheetRecord]) -> (Status, Option<String>) {
     let too_large = content
         .skipped_sheets
         .iter()
@@ -302,7 +362,14 @@ fn nothing_read(content: &FileContent) -> (Status, Option<String>) {
     } else {
         (
             Status::Skipped,
-            Some("没有找到项目绩效目标表 (no performance table found)".to_string()),
+            Some(
+                if sheets.iter().any(|s| s.status == SheetStatus::SelfEvaluation) {
+                    "绩效自评表,不是本年度的绩效目标 (a self-evaluation, not this year's targets)"
+                } else {
+                    "没有找到项目绩效目标表或申报表 (no performance table or form found)"
+                }
+                .to_string(),
+            ),
         )
     }
 }

@@ -17,7 +17,7 @@ use crate::consolidate::{InputRecord, Summary, Totals};
 use crate::discover::Status;
 use crate::finding::{Code, Finding, Severity};
 use crate::grid::CellRef;
-use crate::model::{self, Declared, Department, NameSource};
+use crate::model::{self, Declared, Department, Detail, NameSource};
 
 /// Writes the report, compact. Compact: the report is read by programs, and indented it was
 /// twice the size (2.3 GB at 20,000 files); `jq .` shows it indented.
@@ -123,6 +123,21 @@ struct DepartmentOut<'a> {
     declared: DeclaredOut,
     projects: Vec<ProjectOut<'a>>,
     unassigned: Vec<UnassignedOut<'a>>,
+    overall: Option<OverallOut<'a>>,
+}
+
+/// A 部门整体 table's targets: the department as the subject.
+#[derive(Serialize)]
+struct OverallOut<'a> {
+    budget_wan: Option<f64>,
+    fiscal_wan: Option<f64>,
+    other_wan: Option<f64>,
+    goal: &'a str,
+    duties: &'a str,
+    source: Option<Source<'a>>,
+    notes: &'a [String],
+    attributes: &'a [Detail],
+    indicators: Vec<IndicatorOut<'a>>,
 }
 
 impl<'a> DepartmentOut<'a> {
@@ -149,6 +164,21 @@ impl<'a> DepartmentOut<'a> {
                     indicator: IndicatorOut::new(&u.indicator, sheet),
                 })
                 .collect(),
+            overall: d.overall.as_deref().map(|o| OverallOut {
+                budget_wan: o.budget_wan,
+                fiscal_wan: o.fiscal_wan,
+                other_wan: o.other_wan,
+                goal: &o.goal,
+                duties: &o.duties,
+                source: o.cell.map(|c| Source(sheet, c)),
+                notes: &o.notes,
+                attributes: &o.attributes,
+                indicators: o
+                    .indicators
+                    .iter()
+                    .map(|i| IndicatorOut::new(i, sheet))
+                    .collect(),
+            }),
         }
     }
 }
@@ -215,10 +245,20 @@ struct ProjectOut<'a> {
     notes: &'a [String],
     indicators: Vec<IndicatorOut<'a>>,
     finding_count: usize,
+    /// `row_table` or `form`, and what a form gives beyond a row table (empty for a row table).
+    source_kind: &'static str,
+    implementing_unit: Option<&'a str>,
+    fiscal_wan: Option<f64>,
+    other_wan: Option<f64>,
+    cumulative_wan: Option<f64>,
+    long_term_goal: Option<&'a str>,
+    long_term_indicators: Vec<IndicatorOut<'a>>,
+    attributes: &'a [Detail],
 }
 
 impl<'a> ProjectOut<'a> {
     fn new(p: &'a model::Project, sheet: &'a str) -> ProjectOut<'a> {
+        let form = p.form.as_deref();
         ProjectOut {
             seq: &p.seq,
             name: &p.name,
@@ -235,6 +275,21 @@ impl<'a> ProjectOut<'a> {
                 .map(|i| IndicatorOut::new(i, sheet))
                 .collect(),
             finding_count: p.finding_count,
+            source_kind: p.source_kind().as_str(),
+            implementing_unit: form.and_then(|f| f.implementing_unit.as_deref()),
+            fiscal_wan: form.and_then(|f| f.fiscal_wan),
+            other_wan: form.and_then(|f| f.other_wan),
+            cumulative_wan: form.and_then(|f| f.cumulative_wan),
+            long_term_goal: form.and_then(|f| f.long_term_goal.as_deref()),
+            long_term_indicators: form
+                .map(|f| {
+                    f.long_term_indicators
+                        .iter()
+                        .map(|i| IndicatorOut::new(i, sheet))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            attributes: form.map_or(&[], |f| f.attributes.as_slice()),
         }
     }
 }
@@ -261,6 +316,11 @@ struct IndicatorOut<'a> {
     copies: u32,
     source: Source<'a>,
     notes: &'a [String],
+    /// What a form's block gives beside the target (empty for a row table's indicator).
+    value_kind: Option<&'a str>,
+    weight: Option<f64>,
+    prior_actual: Option<&'a str>,
+    details: &'a [Detail],
 }
 
 #[derive(Serialize)]
@@ -272,6 +332,7 @@ struct RawOut<'a> {
 
 impl<'a> IndicatorOut<'a> {
     fn new(i: &'a model::Indicator, sheet: &'a str) -> IndicatorOut<'a> {
+        let extra = i.extra.as_deref();
         IndicatorOut {
             name: &i.name,
             op: &i.op,
@@ -289,6 +350,10 @@ impl<'a> IndicatorOut<'a> {
             copies: i.copies,
             source: Source(sheet, i.cell),
             notes: &i.notes,
+            value_kind: extra.and_then(|e| e.value_kind.as_deref()),
+            weight: extra.and_then(|e| e.weight),
+            prior_actual: extra.and_then(|e| e.prior_actual.as_deref()),
+            details: extra.map_or(&[], |e| e.details.as_slice()),
         }
     }
 }

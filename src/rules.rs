@@ -11,6 +11,10 @@ use serde::Deserialize;
 
 use crate::text::fold;
 
+mod form;
+
+pub use form::{FormColumn, FormLabel, FormRules};
+
 /// The rules compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../templates/rules.toml");
 
@@ -70,6 +74,7 @@ struct RawRules {
     checks: CheckRules,
     template: TemplateRules,
     categories: CategoryRules,
+    form: form::RawForm,
 }
 
 /// The framework's categories and the keyword rules that infer them (see `[categories]`).
@@ -88,6 +93,12 @@ pub struct CategoryRules {
     pub cost_as_level1: bool,
     /// (一级, 二级) of a cost indicator when `cost_as_level1` is set.
     pub cost_level1_categories: [String; 2],
+    /// Local words for a 一级 category, by the framework's name.
+    #[serde(default)]
+    pub level1_synonyms: HashMap<String, Vec<String>>,
+    /// The 二级 categories, to tell a column of them from a column of indicators.
+    #[serde(default)]
+    pub level2: Vec<String>,
     pub rules: Vec<CategoryRule>,
 }
 
@@ -300,6 +311,8 @@ pub struct Rules {
     pub checks: CheckRules,
     pub template: TemplateRules,
     pub categories: CategoryRules,
+    /// How forms (申报表, 部门整体 tables) are read.
+    pub form: FormRules,
 }
 
 impl Rules {
@@ -508,6 +521,22 @@ impl Rules {
                 .collect(),
         )?;
 
+        for (level1, words) in &raw.categories.level1_synonyms {
+            if !raw.categories.level1.contains(level1) {
+                return Err(invalid(
+                    "categories.level1_synonyms",
+                    format!("{level1:?} is not one of categories.level1"),
+                ));
+            }
+            if words.iter().any(|w| fold(w).is_empty()) {
+                return Err(invalid(
+                    "categories.level1_synonyms",
+                    "an empty word matches nothing".into(),
+                ));
+            }
+        }
+        let form = FormRules::new(raw.form).map_err(|(key, message)| invalid(&key, message))?;
+
         Ok(Rules {
             origin: rules_origin,
             source_text: text.to_string(),
@@ -560,6 +589,7 @@ impl Rules {
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,
+            form,
         })
     }
 

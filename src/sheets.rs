@@ -20,6 +20,9 @@ pub const SHEET_README: &str = "说明";
 /// Shown in 项目名称 for the indicators that lost their project.
 pub const UNASSIGNED_LABEL: &str = "(未归属)";
 
+/// Shown in 项目名称 for the indicators of a department's 部门整体 table.
+pub const OVERALL_LABEL: &str = "(部门整体)";
+
 /// The label of the grand-total row of 合计.
 pub const GRAND_TOTAL_LABEL: &str = "总计";
 
@@ -206,6 +209,21 @@ columns! {
         FirstIndicator = "首条指标", Link, Values, FIT, false;
         /// The department's number, which 合计's formulas key on.
         Key = "部门编号", Count, Values, FIT, false;
+        // What a form gives beyond a row table's columns (empty for a row table's project),
+        // after the columns row tables have always had.
+        /// 汇总表 or 申报表.
+        SourceKind = "来源类型", Text, Values, FIT, false;
+        /// 实施单位.
+        ImplementingUnit = "实施单位", Text, Values, Width::Fit(24), false;
+        /// 财政拨款 and 其他资金 (parts of 预算金额), and the cumulative total.
+        Fiscal = "财政拨款(万元)", Amount, Values, FIT, false;
+        Other = "其他资金(万元)", Amount, Values, FIT, false;
+        Cumulative = "项目资金总额(万元)", Amount, Values, FIT, false;
+        /// 长期目标 and the long-term indicators, kept apart from the year's.
+        LongTermGoal = "长期目标", Wrap, Values, Width::Wrap(30), false;
+        LongTermIndicators = "长期绩效指标", Wrap, Values, Width::Wrap(30), false;
+        /// The other labels: 项目负责人, 联系电话, 项目属性, 审核意见 …
+        Attributes = "项目属性", Wrap, Values, Width::Wrap(30), false;
     }
 }
 
@@ -228,6 +246,11 @@ columns! {
         Level1 = "一级指标", Text, Values, FIT, false;
         Level2 = "二级指标", Text, Values, FIT, false;
         CategorySource = "分类来源", Text, Values, FIT, false;
+        /// A form's 指标值类型, 权重, text columns and last year's actual value.
+        ValueKind = "指标值类型", Text, Values, FIT, false;
+        Weight = "权重", Count, Values, FIT, false;
+        Details = "指标说明", Text, Values, Width::Fit(40), false;
+        PriorActual = "上年实际值", Text, Values, FIT, false;
     }
 }
 
@@ -251,6 +274,9 @@ columns! {
         File = "来源文件", Text, Values, Width::Fit(40), false;
         /// The department's number, as in 汇总.
         Key = "部门编号", Count, Values, FIT, false;
+        /// A 部门整体 table's budget, beside the projects' sum, and its indicators.
+        OverallBudget = "部门整体预算(万元)", Amount, Values, FIT, true;
+        OverallIndicators = "部门整体指标数", Count, Values, FIT, true;
     }
 }
 
@@ -359,7 +385,9 @@ pub fn survey(dept: &Department) -> Survey {
     }
     let noted_rows = dept
         .indicators()
-        .filter(|(project, i)| note_column(i, project.is_none()).is_some())
+        .filter(|(owner, i)| {
+            note_column(i, *owner == crate::model::Owner::Unassigned).is_some()
+        })
         .count() as u32;
     Survey {
         lines: lines as u8,

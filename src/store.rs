@@ -27,6 +27,11 @@ pub struct Head {
 /// A department's figures, counted once when it is packed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
+    /// Whether it was read from forms (申报表, a 部门整体 table) rather than a row table.
+    pub from_forms: bool,
+    /// The budget of its 部门整体 table, and how many indicators that holds.
+    pub overall_budget: Option<f64>,
+    pub overall_indicators: usize,
     pub indicators: usize,
     pub unassigned: usize,
     pub duplicates_collapsed: usize,
@@ -74,6 +79,13 @@ impl StoredDepartment {
             about: department.about.clone(),
             project_names: department.projects.iter().map(|p| p.name.clone()).collect(),
             figures: Figures {
+                from_forms: department.overall.is_some()
+                    || department.projects.iter().any(|p| p.form.is_some()),
+                overall_budget: department.overall.as_ref().and_then(|o| o.budget_wan),
+                overall_indicators: department
+                    .overall
+                    .as_ref()
+                    .map_or(0, |o| o.indicators.len()),
                 indicators: department.indicator_count(),
                 unassigned: department.unassigned.len(),
                 duplicates_collapsed: department.duplicates_collapsed(),
@@ -182,6 +194,7 @@ mod tests {
                 unit: Some(cell("K7")),
             },
             notes: vec!["比例 → %".to_string()],
+            extra: None,
         }
     }
 
@@ -218,12 +231,14 @@ mod tests {
                 notes: Vec::new(),
                 indicators: vec![indicator("受益人员满意度", "H7"), indicator("x", "H8")],
                 finding_count: 3,
+                form: None,
             }],
             unassigned: vec![Unassigned {
                 after_seq: Some("1".into()),
                 after_project: Some("无纸化设备租赁费".to_string()),
                 indicator: indicator("三类会议标准", "A56"),
             }],
+            overall: None,
         };
         let stored = StoredDepartment::new(department.clone());
         assert_eq!(stored.unpack(), department);

@@ -40,6 +40,7 @@ fn raw_indicator(name: &str, op: &str, target: &str, unit: &str) -> RawIndicator
         unit: Some(at(10, unit)),
         level1: None,
         level2: None,
+        extra: None,
     }
 }
 

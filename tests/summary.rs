@@ -257,7 +257,7 @@ fn sheets_headers_and_totals_formulas_read_back() {
     assert_eq!(number(cell(&book, "合计", 1, 1)), 11.0);
     assert_eq!(
         totals[&(1, 8)],
-        "SUMIFS('汇总'!$G$2:$G$12,'汇总'!$M$2:$M$12,$N2)+L2"
+        "SUMIFS('汇总'!$G$2:$G$12,'汇总'!$M$2:$M$12,$N2)+L2+P2"
     );
     assert_eq!(number(cell(&book, "合计", 1, 8)), 150.0);
     assert_eq!(totals[&(1, 7)], "ROUND(C2-G2,2)");

@@ -9,7 +9,9 @@ use rust_xlsxwriter::XlsxError;
 
 use crate::consolidate::Summary;
 use crate::model::{Department, Indicator};
-use crate::sheets::{IndicatorColumn as C, UNASSIGNED_LABEL, indicator_sheet_name, note_column};
+use crate::sheets::{
+    IndicatorColumn as C, OVERALL_LABEL, UNASSIGNED_LABEL, indicator_sheet_name, note_column,
+};
 
 use super::WorkbookOptions;
 use super::format::Formats;
@@ -26,10 +28,11 @@ struct IndicatorRow<'a> {
 }
 
 /// A department's rows of 指标, in order: its projects' indicators, then its unassigned ones
-/// (their project shown as `unassigned_label`).
+/// (their project shown as `unassigned_label`), then its overall targets' (`overall_label`).
 fn indicator_rows<'a>(
     d: &'a Department,
     unassigned_label: &'a str,
+    overall_label: &'a str,
 ) -> impl Iterator<Item = IndicatorRow<'a>> {
     d.projects
         .iter()
@@ -46,6 +49,14 @@ fn indicator_rows<'a>(
             project: unassigned_label,
             indicator: &u.indicator,
             unassigned: true,
+        }))
+        .chain(d.overall.iter().flat_map(move |o| {
+            o.indicators.iter().map(move |i| IndicatorRow {
+                seq: "",
+                project: overall_label,
+                indicator: i,
+                unassigned: false,
+            })
         }))
 }
 
@@ -74,6 +85,12 @@ fn write_row(
     w.text(C::Level1, i.level1.as_deref().unwrap_or(""))?;
     w.text(C::Level2, i.level2.as_deref().unwrap_or(""))?;
     w.text(C::CategorySource, labels.t(i.category_source.label_zh()))?;
+    if let Some(extra) = i.extra.as_deref() {
+        w.text(C::ValueKind, extra.value_kind.as_deref().unwrap_or(""))?;
+        w.count(C::Weight, extra.weight)?;
+        w.text(C::Details, &super::projects::details(&extra.details))?;
+        w.text(C::PriorActual, extra.prior_actual.as_deref().unwrap_or(""))?;
+    }
     if let Some(col) = note_column(i, row.unassigned) {
         w.note(col, &i.notes)?;
     }
@@ -119,10 +136,11 @@ impl<'a> IndicatorJob<'a> {
         let mut noted_before: usize = self.noted[..d0.min(self.noted.len())].iter().sum();
         let labels = self.options.labels;
         let unassigned_label = labels.t(UNASSIGNED_LABEL);
+        let overall_label = labels.t(OVERALL_LABEL);
         let mut w: Option<SheetWriter<'a>> = None;
         let mut n = self.layout.indicator_start.get(d0).copied().unwrap_or(0);
         'departments: for d in departments {
-            for row in indicator_rows(&d, unassigned_label) {
+            for row in indicator_rows(&d, unassigned_label, overall_label) {
                 if n < first {
                     noted_before +=
                         usize::from(note_column(row.indicator, row.unassigned).is_some());

@@ -23,7 +23,7 @@ pub enum Place {
     Project(usize, u16),
     /// The n-th indicator row of 指标 (over all its parts), and a column.
     Indicator(usize, u16),
-    /// The n-th department row of 合计, and a column.
+    /// The n-th department row of 合计 (a group of tables: see `Summary::groups`), and a column.
     Department(usize, u16),
     /// The n-th input of the 说明 sheet's input list.
     Input(usize),
@@ -68,6 +68,8 @@ pub struct Layout {
     pub indicator_start: Vec<usize>,
     pub indicators: usize,
     pub projects: usize,
+    /// Each department's row of 合计 (its group), and so its number (部门编号) less one.
+    pub group_of: Vec<usize>,
     /// Row of the 说明 sheet that holds the first input.
     pub first_input_row: u32,
 }
@@ -83,12 +85,21 @@ impl Layout {
             projects += d.projects();
             indicators += d.figures.indicators;
         }
+        let mut group_of = vec![0; summary.departments.len()];
+        for (g, range) in summary.groups.iter().enumerate() {
+            for d in range.clone() {
+                if let Some(slot) = group_of.get_mut(d) {
+                    *slot = g;
+                }
+            }
+        }
         Layout {
             rows_per_sheet: rows_per_sheet.max(1),
             project_start,
             indicator_start,
             indicators,
             projects,
+            group_of,
             first_input_row,
         }
     }
@@ -132,7 +143,9 @@ impl Layout {
     fn place_in(&self, subject: Subject, d: usize) -> Option<Place> {
         Some(match subject {
             Subject::Input => return None,
-            Subject::Department(field) => Place::Department(d, department_column(field).into()),
+            Subject::Department(field) => {
+                Place::Department(self.group_of[d], department_column(field).into())
+            }
             Subject::Project { project, field } => Place::Project(
                 self.project_start[d] + project as usize,
                 project_column(field).into(),
@@ -286,6 +299,7 @@ mod tests {
             indicator_start: vec![0],
             indicators: 81,
             projects: 3,
+            group_of: vec![0],
             first_input_row: 60,
         };
         assert_eq!(layout.indicator_parts(), 3);

@@ -44,22 +44,38 @@ pub fn write(
         let mut indicator = layout.indicator_start[d_index];
         for p in &d.projects {
             w.next_row(marks.take(n));
+            let form = p.form.as_deref();
             w.text(C::Department, &d.about.name)?;
             w.text(C::Seq, &p.seq)?;
             w.text(C::Name, &p.name)?;
+            w.text(
+                C::ImplementingUnit,
+                form.and_then(|f| f.implementing_unit.as_deref())
+                    .unwrap_or(""),
+            )?;
             w.amount(C::Budget, p.budget_wan)?;
             w.amount(C::Own, p.own_wan)?;
             w.amount(C::Transfer, p.transfer_wan)?;
+            w.amount(C::Fiscal, form.and_then(|f| f.fiscal_wan))?;
+            w.amount(C::Other, form.and_then(|f| f.other_wan))?;
+            w.amount(C::Cumulative, form.and_then(|f| f.cumulative_wan))?;
             w.count(C::Indicators, Some(p.indicators.len() as f64))?;
             w.count(C::Findings, Some(p.finding_count as f64))?;
             w.text(C::Source, &source(&d.about.file, &d.about.sheet, p.cell))?;
+            w.text(C::SourceKind, options.labels.t(p.source_kind().label_zh()))?;
             w.text(C::Overview, &p.overview)?;
             w.text(C::Goal, &p.goal)?;
+            if let Some(f) = form {
+                w.text(C::LongTermGoal, f.long_term_goal.as_deref().unwrap_or(""))?;
+                w.text(C::LongTermIndicators, &described(&f.long_term_indicators))?;
+                w.text(C::Attributes, &details(&f.attributes))?;
+            }
             if !p.indicators.is_empty() {
                 let first = Place::Indicator(indicator, IndicatorColumn::Name.into());
                 w.link(C::FirstIndicator, &layout.address(first))?;
             }
-            w.count(C::Key, Some((d_index + 1) as f64))?;
+            let key = layout.group_of.get(d_index).copied().unwrap_or(d_index);
+            w.count(C::Key, Some((key + 1) as f64))?;
             // Amounts converted (元 → 万元) say so on the figure itself.
             w.note(C::Budget, &p.notes)?;
             indicator += p.indicators.len();
@@ -68,4 +84,33 @@ pub fn write(
         hand_on(d);
     }
     w.finish(sheets)
+}
+
+/// Indicators in one cell, one a line: "培训人次 ≥ 3000 人次".
+fn described(indicators: &[crate::model::Indicator]) -> String {
+    indicators
+        .iter()
+        .map(|i| {
+            let op = if i.op == crate::normalize::QUALITATIVE {
+                ""
+            } else {
+                i.op.as_str()
+            };
+            [i.name.as_str(), op, i.text.as_str(), i.unit.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Labels with their values in one cell, one a line: "项目负责人: 张三".
+pub fn details(details: &[crate::model::Detail]) -> String {
+    details
+        .iter()
+        .map(|d| format!("{}: {}", d.label, d.value))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -61,12 +61,19 @@ pub fn write(
         .map(|&c| (c, 0.0))
         .collect();
     let mut category_totals = vec![0usize; summary.level1_categories.len()];
-    for (index, d) in summary.departments.heads().enumerate() {
+    for (index, range) in summary.groups.iter().enumerate() {
         w.next_row(marks.take(index));
-        let findings = summary.department_findings.get(index).copied().unwrap_or(0);
-        let figures = department_row(&mut w, layout, index, d, findings)?;
+        let heads: Vec<&Head> = range
+            .clone()
+            .filter_map(|d| summary.departments.head(d))
+            .collect();
+        let findings = range
+            .clone()
+            .map(|d| summary.department_findings.get(d).copied().unwrap_or(0))
+            .sum();
+        let figures = department_row(&mut w, layout, index, &heads, findings)?;
         for (k, category) in summary.level1_categories.iter().enumerate() {
-            let n = d.level1_count(category);
+            let n: usize = heads.iter().map(|d| d.level1_count(category)).sum();
             category_totals[k] += n;
             w.count(category_column(k), Some(n as f64))?;
         }
@@ -81,20 +88,87 @@ pub fn write(
     Ok(())
 }
 
+/// The figures of one department's tables, added up (one table, or the forms of one
+/// department from several files).
+struct GroupFigures<'a> {
+    first: &'a Head,
+    tables: usize,
+    projects: usize,
+    sums: [f64; 3],
+    indicators: usize,
+    duplicates: usize,
+    unassigned: usize,
+    overall_budget: Option<f64>,
+    overall_indicators: usize,
+    declared_count: Option<f64>,
+    declared_amount: Option<f64>,
+}
+
+impl<'a> GroupFigures<'a> {
+    fn new(heads: &[&'a Head]) -> Option<GroupFigures<'a>> {
+        let first = *heads.first()?;
+        let mut g = GroupFigures {
+            first,
+            tables: heads.len(),
+            projects: 0,
+            sums: [0.0; 3],
+            indicators: 0,
+            duplicates: 0,
+            unassigned: 0,
+            overall_budget: None,
+            overall_indicators: 0,
+            declared_count: None,
+            declared_amount: None,
+        };
+        for h in heads {
+            let f = &h.figures;
+            g.projects += h.projects();
+            for (sum, v) in g.sums.iter_mut().zip(f.budget_sums) {
+                *sum += v;
+            }
+            g.indicators += f.indicators;
+            g.duplicates += f.duplicates_collapsed;
+            g.unassigned += f.unassigned;
+            g.overall_indicators += f.overall_indicators;
+            if let Some(b) = f.overall_budget {
+                *g.overall_budget.get_or_insert(0.0) += b;
+            }
+            // What a department declares about its table (a footnote, a 合计 row) is a row
+            // table's; forms declare nothing.
+            let declared = &h.about.declared;
+            if let Some(n) = declared.project_count {
+                *g.declared_count.get_or_insert(0.0) += f64::from(n);
+            }
+            if let Some(a) = declared.footnote_total_wan.or(declared.sum_row_wan) {
+                *g.declared_amount.get_or_insert(0.0) += a;
+            }
+        }
+        if heads.len() > 1 {
+            // One table's figures are rounded already; several add up float noise.
+            g.sums = g.sums.map(round_amount);
+            g.overall_budget = g.overall_budget.map(round_amount);
+            g.declared_amount = g.declared_amount.map(round_amount);
+        }
+        Some(g)
+    }
+}
+
 /// One department's row; returns its figures for the grand total.
 fn department_row(
     w: &mut SheetWriter<'_>,
     layout: &Layout,
     index: usize,
-    d: &Head,
+    heads: &[&Head],
     findings: usize,
 ) -> Result<Figures, XlsxError> {
+    let Some(g) = GroupFigures::new(heads) else {
+        return Ok(Vec::new());
+    };
     let row = w.row + 1;
-    let sums = d.figures.budget_sums;
-    let declared = &d.about.declared;
-    let declared_amount = declared.footnote_total_wan.or(declared.sum_row_wan);
+    let sums = g.sums;
+    let declared_amount = g.declared_amount;
     let difference = declared_amount.map(|a| round_cents(sums[0] - a));
-    let unassigned = d.figures.unassigned as f64;
+    let unassigned = g.unassigned as f64;
     let key = projects_range(ProjectColumn::Key, layout.projects);
     let this_key = format!("${}", C::Key.at(row));
     // Each figure that 汇总 holds is a formula over 汇总, by the department's number (部门编号):
@@ -105,11 +179,11 @@ fn department_row(
             projects_range(col, layout.projects)
         )
     };
-    w.text(C::Department, &d.about.name)?;
+    w.text(C::Department, &g.first.about.name)?;
     w.formula(
         C::Projects,
         format!("=COUNTIFS({key},{this_key})"),
-        d.projects() as f64,
+        g.projects as f64,
         Kind::Count,
     )?;
     let amounts = [
@@ -120,7 +194,7 @@ fn department_row(
     for (k, (col, of)) in amounts.into_iter().enumerate() {
         w.formula(col, format!("={}", by_key(of)), sums[k], Kind::Amount)?;
     }
-    w.count(C::DeclaredCount, declared.project_count.map(f64::from))?;
+    w.count(C::DeclaredCount, g.declared_count)?;
     w.amount(C::DeclaredAmount, declared_amount)?;
     match difference {
         // Rounded to the cent, so that a recalculated zero stays exactly zero.
@@ -139,30 +213,39 @@ fn department_row(
     w.formula(
         C::Indicators,
         format!(
-            "={}+{}",
+            "={}+{}+{}",
             by_key(ProjectColumn::Indicators),
-            C::Unassigned.at(row)
+            C::Unassigned.at(row),
+            C::OverallIndicators.at(row)
         ),
-        d.figures.indicators as f64,
+        g.indicators as f64,
         Kind::Count,
     )?;
-    w.count(C::Duplicates, Some(d.figures.duplicates_collapsed as f64))?;
+    w.count(C::Duplicates, Some(g.duplicates as f64))?;
     w.count(C::Findings, Some(findings as f64))?;
     w.count(C::Unassigned, Some(unassigned))?;
-    w.text(C::File, &format!("[{}]{}", d.about.file, d.about.sheet))?;
+    w.amount(C::OverallBudget, g.overall_budget)?;
+    w.count(C::OverallIndicators, Some(g.overall_indicators as f64))?;
+    let mut file = format!("[{}]{}", g.first.about.file, g.first.about.sheet);
+    if g.tables > 1 {
+        file.push_str(&format!(" 等{}个表", g.tables));
+    }
+    w.text(C::File, &file)?;
     w.count(C::Key, Some((index + 1) as f64))?;
     Ok(vec![
-        (C::Projects, Some(d.projects() as f64)),
+        (C::Projects, Some(g.projects as f64)),
         (C::Budget, Some(sums[0])),
         (C::Own, Some(sums[1])),
         (C::Transfer, Some(sums[2])),
-        (C::DeclaredCount, declared.project_count.map(f64::from)),
+        (C::DeclaredCount, g.declared_count),
         (C::DeclaredAmount, declared_amount),
         (C::Difference, difference),
-        (C::Indicators, Some(d.figures.indicators as f64)),
-        (C::Duplicates, Some(d.figures.duplicates_collapsed as f64)),
+        (C::Indicators, Some(g.indicators as f64)),
+        (C::Duplicates, Some(g.duplicates as f64)),
         (C::Findings, Some(findings as f64)),
         (C::Unassigned, Some(unassigned)),
+        (C::OverallBudget, g.overall_budget),
+        (C::OverallIndicators, Some(g.overall_indicators as f64)),
     ])
 }
 
@@ -232,7 +315,7 @@ mod tests {
     fn formulas_name_the_columns_their_tables_give() {
         assert_eq!(projects_range(ProjectColumn::Key, 3), "'汇总'!$M$2:$M$4");
         assert_eq!(projects_range(ProjectColumn::Budget, 0), "'汇总'!$D$2:$D$2");
-        assert_eq!(category_column(0), 14);
+        assert_eq!(category_column(0), 16);
         assert_eq!(round_cents(0.125000001), 0.13);
     }
 }
