@@ -19,8 +19,13 @@ fn classify_one(i: &mut Indicator, rules: &Rules) {
         // "产出" for 产出指标: the framework's name where the file shortens it.
         let known = &rules.categories.level1;
         let folded = crate::text::fold(given);
+        let synonyms = &rules.categories.level1_synonyms;
         if let Some(name) = known.iter().find(|k| {
-            crate::text::fold(k) == folded || crate::text::fold(k) == format!("{folded}指标")
+            crate::text::fold(k) == folded
+                || crate::text::fold(k) == format!("{folded}指标")
+                || synonyms
+                    .get(k.as_str())
+                    .is_some_and(|words| words.iter().any(|w| crate::text::fold(w) == folded))
         }) {
             i.level1 = Some(name.into());
         }

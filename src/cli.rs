@@ -145,6 +145,9 @@ enum Command {
         /// The workbook to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// A blank 项目支出绩效目标申报表 (one form per project) instead of the table.
+        #[arg(long)]
+        form: bool,
         /// A rules file to take the drop-downs from instead of the built-in one.
         #[arg(long)]
         rules: Option<PathBuf>,
@@ -176,9 +179,17 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
             print!("{}", jixiao::rules::DEFAULT_RULES);
             Ok(0)
         }
-        Command::Template { output, rules } => {
+        Command::Template {
+            output,
+            form,
+            rules,
+        } => {
             let rules = jixiao::load_rules(rules.as_deref())?;
-            jixiao::write_template(&rules, &output)?;
+            if form {
+                jixiao::write_form_template(&rules, &output)?;
+            } else {
+                jixiao::write_template(&rules, &output)?;
+            }
             Ok(0)
         }
         Command::Check { read, format } => {
@@ -186,6 +197,13 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
             let options = read.options(PathBuf::new(), None, jixiao::labels::Labels::default());
             let summary = jixiao::build_summary(&options, &rules, &|_| {})?;
             print_findings(&summary, format);
+            if jixiao::nothing_consolidated(&summary) {
+                // A department must not pass its self-check with a file the bureau cannot read.
+                log_error(
+                    LogFormat::Text,
+                    "没有找到可读取的项目绩效目标表或申报表 (no table or form found); 财政局无法读取这些文件",
+                );
+            }
             Ok(jixiao::exit_code(&summary, FailOn::Error))
         }
         Command::Consolidate {
@@ -280,13 +298,18 @@ fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOption
             ),
         }
     }
+    let nothing = jixiao::nothing_consolidated(summary);
     match format {
+        LogFormat::Text if nothing => eprintln!(
+            "{}\njixiao: 没有汇总任何输入:每个文件都被跳过或读取失败 (no input was consolidated: every file was skipped or failed)",
+            closing_paragraph(summary, options)
+        ),
         LogFormat::Text => eprintln!("{}", closing_paragraph(summary, options)),
         LogFormat::Json => eprintln!(
             "{}",
             serde_json::json!({"event": "summary", "totals": summary.totals,
                 "summary": options.output, "report": options.report_path(),
-                "exit_code": code})
+                "exit_code": code, "consolidated": !nothing})
         ),
     }
 }

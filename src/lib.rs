@@ -107,16 +107,22 @@ pub enum FailOn {
     Never,
 }
 
-/// The process exit code for a completed run: 0, or 1 where findings reach `fail_on`.
-/// (2, a run that could not be done, is an [`Error`].)
+/// The process exit code for a completed run: 0, or 1 where findings reach `fail_on` or where
+/// no input was consolidated at all (every file skipped or failed: a scheduled job must not
+/// report success then). (2, a run that could not be done, is an [`Error`].)
 pub fn exit_code(summary: &Summary, fail_on: FailOn) -> u8 {
     let f = &summary.totals.findings;
     let failed = match fail_on {
-        FailOn::Warning => f.error + f.warning > 0,
-        FailOn::Error => f.error > 0,
+        FailOn::Warning => f.error + f.warning > 0 || nothing_consolidated(summary),
+        FailOn::Error => f.error > 0 || nothing_consolidated(summary),
         FailOn::Never => false,
     };
     u8::from(failed)
+}
+
+/// Whether not one input gave a table or a form to summarize.
+pub fn nothing_consolidated(summary: &Summary) -> bool {
+    summary.departments.is_empty()
 }
 
 impl ConsolidateOptions {
@@ -243,6 +249,17 @@ pub fn write_template(rules: &Rules, path: &Path) -> Result<(), Error> {
         source,
     };
     let mut workbook = template::build(rules, "", &[]).map_err(xlsx)?;
+    write::write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))?;
+    Ok(())
+}
+
+/// Writes the blank 申报表 of `jixiao template --form`, atomically.
+pub fn write_form_template(rules: &Rules, path: &Path) -> Result<(), Error> {
+    let xlsx = |source| WriteError::Xlsx {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut workbook = template::form::build(rules, None).map_err(xlsx)?;
     write::write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))?;
     Ok(())
 }

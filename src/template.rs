@@ -10,6 +10,8 @@ use rust_xlsxwriter::{
 
 use crate::rules::Rules;
 
+pub mod form;
+
 /// The sheet departments fill in.
 pub const SHEET_TABLE: &str = "项目绩效目标";
 /// The instructions sheet.
