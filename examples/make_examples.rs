@@ -9,6 +9,9 @@ use std::path::Path;
 use jixiao::template::{HEADER, INDICATOR_HEADER};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
+#[path = "support/forms.rs"]
+mod forms;
+
 // The .ods writer the tests use (rust_xlsxwriter writes only xlsx).
 #[allow(dead_code)]
 #[path = "../tests/common/formats.rs"]
@@ -216,6 +219,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_three_level(&dir.join("市民政局_2024.xlsx"))?;
     std::fs::write(dir.join("市统计局_2024.xls"), html_export())?;
     std::fs::write(dir.join("市文化广电旅游局_2024.ods"), several_sheets())?;
+    println!("wrote examples to {}", dir.display());
+
+    // What departments submit: a form per project (two sheets of one workbook, beside the
+    // template's instructions and its hidden drop-down lists), the 部门整体 table, and last
+    // year's self-evaluation saved in the same folder.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/forms");
+    std::fs::create_dir_all(&dir)?;
+    let [help, lists] = forms::template_sheets();
+    forms::write_xlsx(
+        &dir.join("市水利局_项目申报表_2024.xlsx"),
+        &[forms::water_supply(), forms::flood_control(), help, lists],
+    )?;
+    forms::write_xlsx(
+        &dir.join("市水利局_部门整体_2024.xlsx"),
+        &[forms::water_overall()],
+    )?;
+    forms::write_xlsx(
+        &dir.join("市水利局_2023年度自评表.xlsx"),
+        &[forms::water_self_evaluation()],
+    )?;
     println!("wrote examples to {}", dir.display());
     Ok(())
 }

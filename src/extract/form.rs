@@ -97,7 +97,7 @@ fn extract_form(grid: &Grid, layout: &FormLayout, rules: &Rules) -> RawForm {
         let value = if money.applies_to(label) {
             money.value(grid, label, &mut claimed)
         } else {
-            value_of(grid, label, &label_cells, &mut claimed)
+            value_of(grid, label, layout.block_row, &label_cells, &mut claimed)
         };
         take(&mut form, label, value);
         if matches!(label.label, FormLabel::Money | FormLabel::Total | FormLabel::AmountColumn)
@@ -166,6 +166,7 @@ fn covered_by_claimed(grid: &Grid, row: u32, col: u32, claimed: &HashSet<(u32, u
 fn value_of(
     grid: &Grid,
     label: &LabelCell,
+    block_row: u32,
     labels: &HashSet<(u32, u32)>,
     claimed: &mut HashSet<(u32, u32)>,
 ) -> Option<Located> {
@@ -191,9 +192,14 @@ fn value_of(
         // The next cell to the right is a label: the values stand in the row below.
         _ => {}
     }
+    // Below, but never from the indicator block: a label above it names none of its cells.
     let below = grid.merge_at(row, col).map_or(row, |m| m.last_row) + 1;
     let cell = grid.get(below, col);
-    if !cell.is_empty() && !labels.contains(&(below, col)) && !claimed.contains(&(below, col)) {
+    if below < block_row
+        && !cell.is_empty()
+        && !labels.contains(&(below, col))
+        && !claimed.contains(&(below, col))
+    {
         claimed.insert((below, col));
         return Some(Located::at(grid, below, col));
     }

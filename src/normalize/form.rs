@@ -91,7 +91,12 @@ pub fn normalize_forms(
             ),
         );
     }
-    let year = sheet.forms.iter().find_map(|f| form_year(f, rules));
+    // A form's title often names no year: the file's name does ("…_2024.xlsx").
+    let year = sheet
+        .forms
+        .iter()
+        .find_map(|f| form_year(f, rules))
+        .or_else(|| file_year(origin.file));
     let mut department = Department {
         about: About {
             name,
@@ -154,6 +159,22 @@ fn form_year(form: &RawForm, rules: &Rules) -> Option<i32> {
                     .flatten()
             })
         })
+}
+
+/// The year in a file's name ("市水利局_项目申报表_2024.xlsx"), if it names one.
+fn file_year(file: &str) -> Option<i32> {
+    let stem = std::path::Path::new(file).file_stem()?.to_string_lossy();
+    let digits: Vec<char> = stem.chars().collect();
+    (0..digits.len().saturating_sub(3)).find_map(|i| {
+        let w: String = digits[i..i + 4].iter().collect();
+        let bounded = |j: Option<&char>| j.is_none_or(|c| !c.is_ascii_digit());
+        let before = i.checked_sub(1).and_then(|j| digits.get(j));
+        (bounded(before)
+            && bounded(digits.get(i + 4))
+            && (w.starts_with("19") || w.starts_with("20")))
+        .then(|| w.parse().ok())
+        .flatten()
+    })
 }
 
 /// A form's amount text as a number and the factor it is written in: "86万元", "130万",
