@@ -19,11 +19,11 @@ use calamine::{Data, DataRef, Reader, Xlsx};
 use compact_str::{ToCompactString, format_compact};
 use jixiao::finding::{Code, IndicatorField, Site, Subject};
 use jixiao::grid::CellRef;
-use jixiao::sheets::{IndicatorColumn, TotalColumn};
 use jixiao::model::{
     About, CategorySource, Declared, Department, FieldCells, Indicator, NameSource, Project,
     RawValues, Unassigned,
 };
+use jixiao::sheets::{IndicatorColumn, TotalColumn};
 use jixiao::{FileOutcome, SheetRecord, SheetStatus, Status, StoredDepartment, Summary};
 
 const PROJECTS: usize = 50;
@@ -201,7 +201,9 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
     let (_, first_col) = formulas.start().ok_or("问题 has no formulas")?;
     let last_link = formulas
         .used_cells()
-        .rfind(|(_, col, _)| *col as u32 + first_col == u32::from(jixiao::sheets::FindingColumn::Place.index()))
+        .rfind(|(_, col, _)| {
+            *col as u32 + first_col == u32::from(jixiao::sheets::FindingColumn::Place.index())
+        })
         .map(|(_, _, f)| f.clone())
         .ok_or("问题 has no links")?;
     let expected_cell = summary
@@ -248,7 +250,8 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
         TotalColumn::Budget.index() as usize,
         TotalColumn::Indicators.index() as usize,
     );
-    if figure(budget) != Some(summary.totals.budget_wan) || figure(indicators) != Some(total as f64) {
+    if figure(budget) != Some(summary.totals.budget_wan) || figure(indicators) != Some(total as f64)
+    {
         return Err(format!(
             "总计 shows {:?} 万元 and {:?} indicators, expected {} and {total}",
             figure(budget),

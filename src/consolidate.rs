@@ -242,17 +242,17 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
 fn group(
     departments: Vec<StoredDepartment>,
     findings: Vec<usize>,
-) -> (Vec<StoredDepartment>, Vec<usize>, Vec<std::ops::Range<usize>>) {
+) -> (
+    Vec<StoredDepartment>,
+    Vec<usize>,
+    Vec<std::ops::Range<usize>>,
+) {
     let mut keys: BTreeMap<(String, Option<i32>), usize> = BTreeMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (i, d) in departments.iter().enumerate() {
         let h = &d.head;
-        let key = (h.figures.from_forms && h.about.name_source.is_given()).then(|| {
-            (
-                crate::text::fold(&h.about.name).into_owned(),
-                h.about.year,
-            )
-        });
+        let key = (h.figures.from_forms && h.about.name_source.is_given())
+            .then(|| (crate::text::fold(&h.about.name).into_owned(), h.about.year));
         match key.as_ref().and_then(|k| keys.get(k)) {
             Some(&g) => members[g].push(i),
             None => {

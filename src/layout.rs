@@ -114,8 +114,12 @@ pub fn detect_sheet(grid: &Grid, rules: &Rules) -> SheetLayout {
             grid.row_cells(row)
                 .any(|(_, v)| rules.form.is_self_evaluation_title(&v.text_ref()))
         });
-        let header =
-            form::self_evaluation_header(grid, rules, table.header_first_row, table.header_last_row + 1);
+        let header = form::self_evaluation_header(
+            grid,
+            rules,
+            table.header_first_row,
+            table.header_last_row + 1,
+        );
         return if titled || header {
             SheetLayout::SelfEvaluation
         } else {

@@ -331,7 +331,11 @@ impl Department {
                     .iter()
                     .map(move |i| (Owner::Project(p), i))
             })
-            .chain(self.unassigned.iter().map(|u| (Owner::Unassigned, &u.indicator)))
+            .chain(
+                self.unassigned
+                    .iter()
+                    .map(|u| (Owner::Unassigned, &u.indicator)),
+            )
             .chain(
                 self.overall
                     .iter()

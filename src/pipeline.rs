@@ -338,7 +338,11 @@ fn finish(
     classify::classify(&mut department, rules);
     findings.extend(check::check(&department, rules));
     for f in &findings {
-        if let Some(p) = f.subject.project().and_then(|i| department.projects.get_mut(i)) {
+        if let Some(p) = f
+            .subject
+            .project()
+            .and_then(|i| department.projects.get_mut(i))
+        {
             p.finding_count += 1;
         }
     }
@@ -363,7 +367,10 @@ fn nothing_read(content: &FileContent, sheets: &[SheetRecord]) -> (Status, Optio
         (
             Status::Skipped,
             Some(
-                if sheets.iter().any(|s| s.status == SheetStatus::SelfEvaluation) {
+                if sheets
+                    .iter()
+                    .any(|s| s.status == SheetStatus::SelfEvaluation)
+                {
                     "绩效自评表,不是本年度的绩效目标 (a self-evaluation, not this year's targets)"
                 } else {
                     "没有找到项目绩效目标表或申报表 (no performance table or form found)"

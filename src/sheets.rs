@@ -385,9 +385,7 @@ pub fn survey(dept: &Department) -> Survey {
     }
     let noted_rows = dept
         .indicators()
-        .filter(|(owner, i)| {
-            note_column(i, *owner == crate::model::Owner::Unassigned).is_some()
-        })
+        .filter(|(owner, i)| note_column(i, *owner == crate::model::Owner::Unassigned).is_some())
         .count() as u32;
     Survey {
         lines: lines as u8,

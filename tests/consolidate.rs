@@ -296,7 +296,10 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
     );
     let per_category: f64 = row[first..first + 4].iter().map(number).sum();
     assert_eq!(per_category, 150.0);
-    assert!(number(&row[first + 2]) > 0.0, "satisfaction indicators counted");
+    assert!(
+        number(&row[first + 2]) > 0.0,
+        "satisfaction indicators counted"
+    );
     assert_eq!(number(&row[1]), 11.0);
     assert_eq!(number(&row[2]), 1119.5);
     assert_eq!(number(&row[5]), 22.0);

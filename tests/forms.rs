@@ -116,7 +116,14 @@ fn indicators(project: &Value, key: &str) -> Vec<(String, String, String, String
                 None => i["text"].as_str().expect("text").to_string(),
             };
             let s = |k: &str| i[k].as_str().unwrap_or("").to_string();
-            (s("name"), s("op"), value, s("unit"), s("level1"), s("level2"))
+            (
+                s("name"),
+                s("op"),
+                value,
+                s("unit"),
+                s("level1"),
+                s("level2"),
+            )
         })
         .collect()
 }
@@ -146,7 +153,10 @@ fn the_standard_form_reads_as_a_careful_clerk_would() {
     let report = consolidate(&wd, &["养老服务.xlsx"]);
     assert_eq!(report["inputs"][0]["sheets"][0]["status"], "form");
     let d = &report["departments"][0];
-    assert_eq!(d["name"], "宁波市某某局", "the 主管部门, its code taken off");
+    assert_eq!(
+        d["name"], "宁波市某某局",
+        "the 主管部门, its code taken off"
+    );
     assert_eq!(d["name_source"], "申报表!B4");
     assert_eq!(d["year"], 2024);
     let p = &d["projects"][0];
@@ -188,10 +198,31 @@ fn the_standard_form_reads_as_a_careful_clerk_would() {
             tuple("服务老人人数", "≥", "500", "人", "产出指标", "数量指标"),
             tuple("服务时长", "≥", "1000", "小时", "产出指标", "数量指标"),
             tuple("验收合格率", "≥", "98", "%", "产出指标", "质量指标"),
-            tuple("补贴发放及时性", "定性", "每季度末前发放", "", "产出指标", "时效指标"),
+            tuple(
+                "补贴发放及时性",
+                "定性",
+                "每季度末前发放",
+                "",
+                "产出指标",
+                "时效指标"
+            ),
             tuple("人均补贴标准", "≤", "2400", "元/人", "产出指标", "成本指标"),
-            tuple("老人生活质量", "定性", "明显提升", "", "效益指标", "社会效益指标"),
-            tuple("服务对象满意度", "≥", "90", "%", "满意度指标", "服务对象满意度指标"),
+            tuple(
+                "老人生活质量",
+                "定性",
+                "明显提升",
+                "",
+                "效益指标",
+                "社会效益指标"
+            ),
+            tuple(
+                "服务对象满意度",
+                "≥",
+                "90",
+                "%",
+                "满意度指标",
+                "服务对象满意度指标"
+            ),
         ]
     );
     let codes = codes(&report);
@@ -208,7 +239,10 @@ fn the_standard_form_reads_as_a_careful_clerk_would() {
     assert_eq!(number(&summary[1][col(P::Budget)]), 120.0);
     assert_eq!(number(&summary[1][col(P::Fiscal)]), 100.0);
     assert_eq!(text(&summary[1][col(P::SourceKind)]), "申报表");
-    assert_eq!(text(&summary[1][col(P::ImplementingUnit)]), "宁波市某某服务中心");
+    assert_eq!(
+        text(&summary[1][col(P::ImplementingUnit)]),
+        "宁波市某某服务中心"
+    );
     assert!(text(&summary[1][col(P::Attributes)]).contains("项目负责人: 张三"));
     assert_eq!(sheet(&book, "指标").len(), 8);
 }
@@ -231,10 +265,7 @@ fn every_format_reads_the_same_form() {
             "{name}"
         );
         assert_eq!(indicators(p, "indicators").len(), 7, "{name}");
-        assert_eq!(
-            report["departments"][0]["name"], "宁波市某某局",
-            "{name}"
-        );
+        assert_eq!(report["departments"][0]["name"], "宁波市某某局", "{name}");
     }
 }
 
@@ -254,13 +285,27 @@ fn values_below_in_yuan_and_multi_line_money() {
     wd.write("below.csv", below.replace('\t', ",").as_bytes());
     let report = consolidate(&wd, &["below.csv"]);
     let d = &report["departments"][0];
-    assert_eq!(d["name"], "宁波市某某局", "the 填报单位 names it when no 主管部门 does");
+    assert_eq!(
+        d["name"], "宁波市某某局",
+        "the 填报单位 names it when no 主管部门 does"
+    );
     let p = &d["projects"][0];
     assert_eq!(p["budget_wan"], 86.0, "元 → 万元");
-    assert_eq!((p["fiscal_wan"].as_f64(), p["other_wan"].as_f64()), (Some(80.0), Some(6.0)));
-    assert!(p["notes"][0].as_str().expect("note").contains("已换算为万元"));
+    assert_eq!(
+        (p["fiscal_wan"].as_f64(), p["other_wan"].as_f64()),
+        (Some(80.0), Some(6.0))
+    );
+    assert!(
+        p["notes"][0]
+            .as_str()
+            .expect("note")
+            .contains("已换算为万元")
+    );
     let i = &p["indicators"][0];
-    assert_eq!((i["op"].as_str(), i["value"].as_f64()), (Some("≥"), Some(99.0)));
+    assert_eq!(
+        (i["op"].as_str(), i["value"].as_f64()),
+        (Some("≥"), Some(99.0))
+    );
     assert_eq!(i["weight"], 30.0, "权重 is kept, never the target");
     assert_eq!(i["details"][0]["label"], "指标解释");
     assert_eq!(i["details"][0]["value"], "全年可用时长占比");
@@ -279,7 +324,11 @@ fn values_below_in_yuan_and_multi_line_money() {
     let p = &d["projects"][0];
     assert_eq!(p["name"], "档案数字化");
     assert_eq!(
-        (p["budget_wan"].as_f64(), p["fiscal_wan"].as_f64(), p["other_wan"].as_f64()),
+        (
+            p["budget_wan"].as_f64(),
+            p["fiscal_wan"].as_f64(),
+            p["other_wan"].as_f64()
+        ),
         (Some(130.0), Some(100.0), Some(30.0)),
         "the lines of one cell, parts never added to the total"
     );
@@ -300,7 +349,10 @@ fn the_year_beside_the_period_and_long_term_targets_kept_apart() {
 一级指标\t二级指标\t三级指标\t年度指标值\t中长期指标值
 产出指标\t数量指标\t新建管网长度\t≥50公里\t≥150公里
 满意度指标\t服务对象满意度指标\t群众满意度\t≥85%\t≥90%";
-    wd.write("water.xlsx", &xlsx(&[FxSheet::from_rows("项目", &rows(form))]));
+    wd.write(
+        "water.xlsx",
+        &xlsx(&[FxSheet::from_rows("项目", &rows(form))]),
+    );
     let report = consolidate(&wd, &["water.xlsx"]);
     let p = &report["departments"][0]["projects"][0];
     assert_eq!(p["budget_wan"], 1000.0, "the year's, not the period's");
@@ -313,7 +365,10 @@ fn the_year_beside_the_period_and_long_term_targets_kept_apart() {
     assert_eq!(annual[0].2, "50");
     let long = indicators(p, "long_term_indicators");
     assert_eq!(long.len(), 2);
-    assert_eq!((long[0].0.as_str(), long[0].2.as_str()), ("新建管网长度", "150"));
+    assert_eq!(
+        (long[0].0.as_str(), long[0].2.as_str()),
+        ("新建管网长度", "150")
+    );
 
     let blocks = "项目名称\t职业技能培训
 年度资金总额\t50
@@ -332,7 +387,10 @@ fn the_year_beside_the_period_and_long_term_targets_kept_apart() {
     let annual = indicators(p, "indicators");
     let names: Vec<&str> = annual.iter().map(|i| i.0.as_str()).collect();
     assert_eq!(names, ["培训人次", "就业率提升", "学员满意度"]);
-    assert_eq!(annual[1].4, "效益指标", "项目效益指标 is the framework's 效益指标");
+    assert_eq!(
+        annual[1].4, "效益指标",
+        "项目效益指标 is the framework's 效益指标"
+    );
     assert_eq!(indicators(p, "long_term_indicators")[0].0, "三年培训人次");
     assert!(
         !codes(&report).contains(&"incomplete_framework".to_string()),
@@ -360,7 +418,14 @@ fn a_name_column_of_categories_and_a_description_column() {
         [
             tuple("养护里程", "", "120", "公里", "产出指标", "数量指标"),
             tuple("路况优良率", "≥", "95", "%", "产出指标", "质量指标"),
-            tuple("群众满意度", "≥", "90", "%", "满意度指标", "服务对象满意度指标"),
+            tuple(
+                "群众满意度",
+                "≥",
+                "90",
+                "%",
+                "满意度指标",
+                "服务对象满意度指标"
+            ),
         ]
     );
 }
@@ -493,7 +558,11 @@ fn the_department_overall_table_is_its_own_block() {
     assert_eq!(overall_d["name"], "宁波市某某局");
     assert_eq!(overall_d["projects"].as_array().expect("p").len(), 0);
     assert_eq!(
-        (o["budget_wan"].as_f64(), o["fiscal_wan"].as_f64(), o["other_wan"].as_f64()),
+        (
+            o["budget_wan"].as_f64(),
+            o["fiscal_wan"].as_f64(),
+            o["other_wan"].as_f64()
+        ),
         (Some(5000.0), Some(4500.0), Some(500.0))
     );
     assert_eq!(o["goal"], "全面完成年度养老服务任务");
@@ -539,12 +608,13 @@ fn self_evaluations_and_covers_are_set_aside() {
 办公费\t满意度\t90\t92\t10";
     wd.write("自评表格.csv", table.replace('\t', ",").as_bytes());
     let report = consolidate(&wd, &["自评表格.csv"]);
-    assert_eq!(report["inputs"][0]["sheets"][0]["status"], "self_evaluation");
+    assert_eq!(
+        report["inputs"][0]["sheets"][0]["status"],
+        "self_evaluation"
+    );
 
     // A cover page with a 项目名称 but neither indicators nor money is no project.
-    let with_cover = format!(
-        "项目名称\t封面上写的项目\n联系人\t李四\n\n{STANDARD}"
-    );
+    let with_cover = format!("项目名称\t封面上写的项目\n联系人\t李四\n\n{STANDARD}");
     wd.write("cover.csv", with_cover.replace('\t', ",").as_bytes());
     let report = consolidate(&wd, &["cover.csv"]);
     let projects = report["departments"][0]["projects"].as_array().expect("p");
@@ -574,7 +644,10 @@ fn a_form_without_a_readable_amount_says_so() {
 #[test]
 fn nothing_readable_fails_check_and_a_run_that_consolidates_nothing_exits_1() {
     let wd = Workdir::new();
-    wd.write("收支表.csv", "部门收支总表\n收入,金额,支出,金额\n".as_bytes());
+    wd.write(
+        "收支表.csv",
+        "部门收支总表\n收入,金额,支出,金额\n".as_bytes(),
+    );
     let out = wd.run(&["check", "收支表.csv"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -612,8 +685,22 @@ fn the_form_template_filled_in_consolidates_with_no_findings() {
         goal: "为500名老人提供服务".into(),
         indicators: vec![
             row("产出指标", "数量指标", "服务老人人数", "≥", "500", "人"),
-            row("效益指标", "社会效益指标", "老人生活质量", "", "明显提升", ""),
-            row("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90", "%"),
+            row(
+                "效益指标",
+                "社会效益指标",
+                "老人生活质量",
+                "",
+                "明显提升",
+                "",
+            ),
+            row(
+                "满意度指标",
+                "服务对象满意度指标",
+                "服务对象满意度",
+                "≥",
+                "90",
+                "%",
+            ),
         ],
     };
     let mut filled = jixiao::template::form::build(&rules, Some(&project)).expect("form");
@@ -626,5 +713,8 @@ fn the_form_template_filled_in_consolidates_with_no_findings() {
     assert_eq!(d["name"], "宁波市某某局");
     assert_eq!(d["year"], 2024);
     assert_eq!(d["projects"][0]["budget_wan"], 120.0);
-    assert_eq!(d["projects"][0]["indicators"].as_array().expect("i").len(), 3);
+    assert_eq!(
+        d["projects"][0]["indicators"].as_array().expect("i").len(),
+        3
+    );
 }

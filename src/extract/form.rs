@@ -100,8 +100,10 @@ fn extract_form(grid: &Grid, layout: &FormLayout, rules: &Rules) -> RawForm {
             value_of(grid, label, layout.block_row, &label_cells, &mut claimed)
         };
         take(&mut form, label, value);
-        if matches!(label.label, FormLabel::Money | FormLabel::Total | FormLabel::AmountColumn)
-            && form.amount_unit.is_none()
+        if matches!(
+            label.label,
+            FormLabel::Money | FormLabel::Total | FormLabel::AmountColumn
+        ) && form.amount_unit.is_none()
             && let Some(b) = &label.bracket
             && let Some(scale) = rules.amount_scale(b)
         {
@@ -120,7 +122,12 @@ fn extract_form(grid: &Grid, layout: &FormLayout, rules: &Rules) -> RawForm {
     }
     // Text above the block that no label claimed: titles before the first label, the unit
     // line, and stray text.
-    let first_label = layout.labels.iter().map(|l| l.row).min().unwrap_or(layout.block_row);
+    let first_label = layout
+        .labels
+        .iter()
+        .map(|l| l.row)
+        .min()
+        .unwrap_or(layout.block_row);
     for row in layout.first_row..layout.block_row {
         for (col, value) in grid.row_cells(row) {
             if claimed.contains(&(row, col)) {
@@ -386,7 +393,10 @@ fn read_block(grid: &Grid, layout: &FormLayout, rules: &Rules, form: &mut RawFor
             continue;
         }
         // A heading row inside the block ("长期绩效指标" / "年度绩效指标").
-        if grid.row_cells(row).count() == 1 && first_col < name_col && !is_block_row(grid, row, &cols) {
+        if grid.row_cells(row).count() == 1
+            && first_col < name_col
+            && !is_block_row(grid, row, &cols)
+        {
             long_term = f.is_long_term(&first_text);
             continue;
         }
@@ -409,7 +419,8 @@ fn read_block(grid: &Grid, layout: &FormLayout, rules: &Rules, form: &mut RawFor
                 .applicable
                 .is_some_and(|c| f.is_not_applicable_flag(&grid.text_ref(row, c)));
         if not_applicable {
-            form.not_applicable.push(if name.value.is_empty() { target } else { name });
+            form.not_applicable
+                .push(if name.value.is_empty() { target } else { name });
             continue;
         }
         let indicator = block_indicator(grid, row, &cols, name, target, rules);
@@ -475,7 +486,10 @@ fn names_only_categories(grid: &Grid, layout: &FormLayout, col: u32, rules: &Rul
             continue;
         }
         let folded = crate::text::fold(&text);
-        if !level2.iter().any(|c| *c == folded || *c == format!("{folded}指标")) {
+        if !level2
+            .iter()
+            .any(|c| *c == folded || *c == format!("{folded}指标"))
+        {
             return false;
         }
         seen += 1;
@@ -564,12 +578,13 @@ fn read_closing(grid: &Grid, layout: &FormLayout, rules: &Rules, form: &mut RawF
                     k += 1;
                 }
                 Some(l) => {
-                    let value = cells.get(k + 1).filter(|(c, t)| {
-                        labels_in(t, row, *c, rules).is_empty() && !t.is_empty()
-                    });
+                    let value = cells
+                        .get(k + 1)
+                        .filter(|(c, t)| labels_in(t, row, *c, rules).is_empty() && !t.is_empty());
                     match value {
                         Some((c, _)) => {
-                            form.attributes.push((l.text.clone(), Located::at(grid, row, *c)));
+                            form.attributes
+                                .push((l.text.clone(), Located::at(grid, row, *c)));
                             k += 2;
                         }
                         None => k += 1,
@@ -654,8 +669,14 @@ mod tests {
         assert_eq!(f.titles.len(), 2);
         assert_eq!(f.indicators.len(), 2);
         assert_eq!(f.indicators[1].name.text(), "验收合格率");
-        assert_eq!(f.indicators[1].op.as_ref().map(Located::text), Some("≥".into()));
-        assert_eq!(f.indicators[1].unit.as_ref().map(Located::text), Some("%".into()));
+        assert_eq!(
+            f.indicators[1].op.as_ref().map(Located::text),
+            Some("≥".into())
+        );
+        assert_eq!(
+            f.indicators[1].unit.as_ref().map(Located::text),
+            Some("%".into())
+        );
         assert_eq!(
             f.indicators[1].level1.as_ref().map(Located::text),
             Some("产出指标".into())
@@ -676,7 +697,13 @@ mod tests {
             &["", "其中:财政拨款", "400", "100"],
             &["总体目标", "长期目标", "年度目标"],
             &["", "三年建成", "今年完成一期"],
-            &["一级指标", "二级指标", "三级指标", "年度指标值", "中长期指标值"],
+            &[
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "中长期指标值",
+            ],
             &["产出指标", "数量指标", "建成站点", "10个", "30个"],
         ]);
         let forms = read(&g);
@@ -705,11 +732,20 @@ mod tests {
             &["", "其中:财政拨款", "400", "100"],
             &["总体目标", "长期目标", "年度目标"],
             &["", "三年建成", "今年完成一期"],
-            &["一级指标", "二级指标", "三级指标", "年度指标值", "中长期指标值"],
+            &[
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "中长期指标值",
+            ],
             &["产出指标", "数量指标", "建成站点", "10个", "30个"],
         ]);
         let f = &read(&g3)[0];
-        assert_eq!((text(&f.total), text(&f.fiscal)), ("120".into(), "100".into()));
+        assert_eq!(
+            (text(&f.total), text(&f.fiscal)),
+            ("120".into(), "100".into())
+        );
         assert_eq!(text(&f.cumulative), "500");
         assert_eq!(text(&f.goal), "今年完成一期");
         assert_eq!(text(&f.long_term_goal), "三年建成");

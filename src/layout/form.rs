@@ -170,10 +170,17 @@ pub fn is_self_evaluation(grid: &Grid, rules: &Rules) -> bool {
     let f = &rules.form;
     let top = grid.row_count().min(6);
     let titled = (0..top).any(|row| {
-        grid.row_cells(row)
-            .any(|(_, v)| v.text_ref().chars().count() <= 60 && f.is_self_evaluation_title(&v.text_ref()))
+        grid.row_cells(row).any(|(_, v)| {
+            v.text_ref().chars().count() <= 60 && f.is_self_evaluation_title(&v.text_ref())
+        })
     });
-    titled || self_evaluation_header(grid, rules, 0, grid.row_count().min(rules.header_search_rows as u32 + 40))
+    titled
+        || self_evaluation_header(
+            grid,
+            rules,
+            0,
+            grid.row_count().min(rules.header_search_rows as u32 + 40),
+        )
 }
 
 /// Whether a row among `first..last` holds two self-evaluation columns.
@@ -199,7 +206,11 @@ fn is_heading(grid: &Grid, rules: &Rules, row: u32) -> bool {
         return true;
     }
     let folded = crate::text::fold_width(&text);
-    let year_row = rules.document.title_year.iter().any(|p| p.is_match(&folded))
+    let year_row = rules
+        .document
+        .title_year
+        .iter()
+        .any(|p| p.is_match(&folded))
         && text.chars().count() <= 16;
     let unit_line = rules
         .document
@@ -283,7 +294,9 @@ pub fn detect(grid: &Grid, rules: &Rules) -> Forms {
             Some(prev) => {
                 // Titles and heading lines right above the anchor open this form, down to the
                 // block of the form before it.
-                let floor = block_before.filter(|b| *b >= prev).map_or(prev + 1, |b| b + 1);
+                let floor = block_before
+                    .filter(|b| *b >= prev)
+                    .map_or(prev + 1, |b| b + 1);
                 let mut head = row;
                 while head > floor
                     && (grid.row_is_empty(head - 1) || is_heading(grid, rules, head - 1))
@@ -374,9 +387,17 @@ mod tests {
         let forms = detect(&g, &rules).forms;
         assert_eq!(forms.len(), 1);
         let f = &forms[0];
-        assert_eq!((f.kind, f.first_row, f.last_row, f.block_row), (FormKind::Project, 0, 8, 7));
         assert_eq!(
-            (f.columns.level1, f.columns.level2, f.columns.name, f.columns.target),
+            (f.kind, f.first_row, f.last_row, f.block_row),
+            (FormKind::Project, 0, 8, 7)
+        );
+        assert_eq!(
+            (
+                f.columns.level1,
+                f.columns.level2,
+                f.columns.name,
+                f.columns.target
+            ),
             (Some(1), Some(2), Some(3), Some(4))
         );
         let names: Vec<FormLabel> = f.labels.iter().map(|l| l.label).collect();
@@ -431,7 +452,12 @@ mod tests {
     #[test]
     fn multi_line_cells_and_inline_values_are_labels() {
         let rules = Rules::builtin().expect("rules");
-        let found = labels_in("资金总额: 120\n一、财政拨款:100\n二、自有资金:20", 3, 1, &rules);
+        let found = labels_in(
+            "资金总额: 120\n一、财政拨款:100\n二、自有资金:20",
+            3,
+            1,
+            &rules,
+        );
         let got: Vec<(FormLabel, Option<&str>)> = found
             .iter()
             .map(|l| (l.label, l.inline.as_deref()))

@@ -11,7 +11,9 @@ use crate::grid::{CellRef, CellValue};
 use crate::layout::form::FormKind;
 use crate::model::{About, Declared, Department, Detail, FormFields, NameSource, Overall, Project};
 use crate::rules::Rules;
-use crate::text::{clean, fold, fold_width, format_number, parse_number, round_amount, split_leading_number};
+use crate::text::{
+    clean, fold, fold_width, format_number, parse_number, round_amount, split_leading_number,
+};
 
 use super::{Normalizer, Origin, normalize_indicator};
 
@@ -39,8 +41,12 @@ pub fn normalize_forms(
         scale: 1.0,
         findings: Vec::new(),
     };
-    let (name, name_source) = department_name(sheet.forms, rules)
-        .unwrap_or_else(|| (origin.fallback_department.to_string(), origin.fallback_source));
+    let (name, name_source) = department_name(sheet.forms, rules).unwrap_or_else(|| {
+        (
+            origin.fallback_department.to_string(),
+            origin.fallback_source,
+        )
+    });
     let mut projects = Vec::new();
     let mut overall: Option<Box<Overall>> = None;
     let mut position = 0;
@@ -155,7 +161,13 @@ fn form_year(form: &RawForm, rules: &Rules) -> Option<i32> {
             form.attributes.iter().find_map(|(label, v)| {
                 let v = v.text();
                 (fold(label) == "年度")
-                    .then(|| fold(&v).trim_end_matches("年度").trim_end_matches('年').parse().ok())
+                    .then(|| {
+                        fold(&v)
+                            .trim_end_matches("年度")
+                            .trim_end_matches('年')
+                            .parse()
+                            .ok()
+                    })
                     .flatten()
             })
         })
@@ -231,11 +243,17 @@ impl Normalizer<'_> {
             );
         }
         let scale = form.amount_scale;
-        let budget_wan = self.form_amount(&form.total, scale, "年度资金总额", on(ProjectField::Budget));
-        let fiscal_wan = self.form_amount(&form.fiscal, scale, "财政拨款", on(ProjectField::Budget));
+        let budget_wan =
+            self.form_amount(&form.total, scale, "年度资金总额", on(ProjectField::Budget));
+        let fiscal_wan =
+            self.form_amount(&form.fiscal, scale, "财政拨款", on(ProjectField::Budget));
         let other_wan = self.form_amount(&form.other, scale, "其他资金", on(ProjectField::Budget));
-        let cumulative_wan =
-            self.form_amount(&form.cumulative, scale, "项目资金总额", on(ProjectField::Budget));
+        let cumulative_wan = self.form_amount(
+            &form.cumulative,
+            scale,
+            "项目资金总额",
+            on(ProjectField::Budget),
+        );
         if budget_wan.is_none() && !has_text(&form.total) {
             self.raise(
                 Code::MissingBudget,
@@ -401,5 +419,7 @@ fn unit_note(form: &RawForm, converted: bool) -> Vec<String> {
     } else {
         format!("×{}", format_number(form.amount_scale))
     };
-    vec![format!("金额原以{unit}填报 ({cell}「{unit}」),已换算为万元 ({factor})")]
+    vec![format!(
+        "金额原以{unit}填报 ({cell}「{unit}」),已换算为万元 ({factor})"
+    )]
 }

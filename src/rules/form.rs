@@ -173,17 +173,23 @@ fn index<T: Copy + PartialEq>(
 
 /// A label as matched: folded, without a trailing colon.
 fn label_text(text: &str) -> String {
-    fold(text)
-        .trim_end_matches([':', '：'])
-        .to_string()
+    fold(text).trim_end_matches([':', '：']).to_string()
 }
 
 impl FormRules {
     pub(super) fn new(raw: RawForm) -> Result<FormRules, Invalid> {
         let l = &raw.labels;
         let labels = index(&[
-            ("form.labels.project_name", &l.project_name, FormLabel::ProjectName),
-            ("form.labels.department", &l.department, FormLabel::Department),
+            (
+                "form.labels.project_name",
+                &l.project_name,
+                FormLabel::ProjectName,
+            ),
+            (
+                "form.labels.department",
+                &l.department,
+                FormLabel::Department,
+            ),
             (
                 "form.labels.implementing_unit",
                 &l.implementing_unit,
@@ -205,7 +211,11 @@ impl FormRules {
             ("form.labels.fiscal", &l.fiscal, FormLabel::Fiscal),
             ("form.labels.other", &l.other, FormLabel::Other),
             ("form.labels.parts", &l.parts, FormLabel::Part),
-            ("form.labels.cumulative", &l.cumulative, FormLabel::Cumulative),
+            (
+                "form.labels.cumulative",
+                &l.cumulative,
+                FormLabel::Cumulative,
+            ),
             (
                 "form.labels.amount_column",
                 &l.amount_column,
@@ -218,13 +228,21 @@ impl FormRules {
                 FormLabel::LongTermGoal,
             ),
             ("form.labels.overview", &l.overview, FormLabel::Overview),
-            ("form.labels.attributes", &l.attributes, FormLabel::Attribute),
+            (
+                "form.labels.attributes",
+                &l.attributes,
+                FormLabel::Attribute,
+            ),
             ("form.labels.closing", &l.closing, FormLabel::Closing),
             ("form.labels.block", &l.block, FormLabel::Block),
         ])?;
         let c = &raw.columns;
         let columns = index(&[
-            ("form.columns.value_kind", &c.value_kind, FormColumn::ValueKind),
+            (
+                "form.columns.value_kind",
+                &c.value_kind,
+                FormColumn::ValueKind,
+            ),
             ("form.columns.weight", &c.weight, FormColumn::Weight),
             (
                 "form.columns.long_term_target",
@@ -241,7 +259,11 @@ impl FormRules {
                 &c.description,
                 FormColumn::Description,
             ),
-            ("form.columns.applicable", &c.applicable, FormColumn::Applicable),
+            (
+                "form.columns.applicable",
+                &c.applicable,
+                FormColumn::Applicable,
+            ),
             ("form.columns.details", &c.details, FormColumn::Detail),
         ])?;
         Ok(FormRules {
@@ -406,7 +428,10 @@ mod tests {
         let f = &rules.form;
         assert_eq!(f.label("项目名称"), Some((FormLabel::ProjectName, None)));
         assert_eq!(f.label("项目名称："), Some((FormLabel::ProjectName, None)));
-        assert_eq!(f.label(" 主管部门及代码 "), Some((FormLabel::Department, None)));
+        assert_eq!(
+            f.label(" 主管部门及代码 "),
+            Some((FormLabel::Department, None))
+        );
         assert_eq!(
             f.label("项目资金（万元）"),
             Some((FormLabel::Money, Some("万元".into())))

@@ -81,7 +81,10 @@ pub fn build(rules: &Rules, project: Option<&FormProject>) -> Result<Workbook, X
     pair(sheet, 4, 0, "项目负责人", &p.manager, 3)?;
     pair(sheet, 4, 4, "联系电话", &p.phone, last_col)?;
     sheet.merge_range(5, 0, 7, 0, "项目资金(万元)", &label)?;
-    for (k, text) in ["年度资金总额", "其中:财政拨款", "其他资金"].iter().enumerate() {
+    for (k, text) in ["年度资金总额", "其中:财政拨款", "其他资金"]
+        .iter()
+        .enumerate()
+    {
         let row = 5 + k as u32;
         sheet.write_string_with_format(row, 1, *text, &label)?;
         if project.is_some() {
@@ -99,9 +102,16 @@ pub fn build(rules: &Rules, project: Option<&FormProject>) -> Result<Workbook, X
     let first = header_row + 1;
     let last = header_row + BLOCK_ROWS;
     sheet.merge_range(header_row, 0, last, 0, "绩效指标", &label)?;
-    for (k, h) in ["一级指标", "二级指标", "三级指标", "指标值符号", "指标值", "计量单位"]
-        .iter()
-        .enumerate()
+    for (k, h) in [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值符号",
+        "指标值",
+        "计量单位",
+    ]
+    .iter()
+    .enumerate()
     {
         sheet.write_string_with_format(header_row, 1 + k as u16, *h, &label)?;
     }

@@ -71,7 +71,7 @@ pub fn write(
             .clone()
             .map(|d| summary.department_findings.get(d).copied().unwrap_or(0))
             .sum();
-        let figures = department_row(&mut w, layout, index, &heads, findings)?;
+        let figures = department_row(&mut w, layout, labels, index, &heads, findings)?;
         for (k, category) in summary.level1_categories.iter().enumerate() {
             let n: usize = heads.iter().map(|d| d.level1_count(category)).sum();
             category_totals[k] += n;
@@ -157,6 +157,7 @@ impl<'a> GroupFigures<'a> {
 fn department_row(
     w: &mut SheetWriter<'_>,
     layout: &Layout,
+    labels: &Labels,
     index: usize,
     heads: &[&Head],
     findings: usize,
@@ -228,7 +229,8 @@ fn department_row(
     w.count(C::OverallIndicators, Some(g.overall_indicators as f64))?;
     let mut file = format!("[{}]{}", g.first.about.file, g.first.about.sheet);
     if g.tables > 1 {
-        file.push_str(&format!(" 等{}个表", g.tables));
+        file.push(' ');
+        file.push_str(&labels.t("等{n}个表").replace("{n}", &g.tables.to_string()));
     }
     w.text(C::File, &file)?;
     w.count(C::Key, Some((index + 1) as f64))?;
