@@ -158,6 +158,11 @@ fn layout_at(grid: &Grid, rules: &Rules, row: u32) -> Option<TableLayout> {
     if !top.iter().any(|(_, f, _)| *f == Field::ProjectName) {
         return None;
     }
+    // "项目名称 | 某某项目" above a form's indicator block is a label with its value, not the
+    // top of a two-level header: a header names more than the project in its first row.
+    if top.len() == 1 && grid.row_cells(row).count() > 1 {
+        return None;
+    }
     let below = fields_of_row(grid, rules, row + 1);
     // A second header level only counts where the row below names indicator fields.
     let two_level = below.iter().any(|(_, f, _)| {

@@ -718,3 +718,50 @@ fn the_form_template_filled_in_consolidates_with_no_findings() {
         3
     );
 }
+
+#[test]
+fn shanghai_amounts_in_yuan_and_a_bare_form() {
+    let wd = Workdir::new();
+    // The 部门预算 style: a cumulative total and its 财政资金 first, then the year's amount and
+    // its parts, all in 元.
+    let shanghai = "项目支出绩效目标申报表
+项目名称\t社区文化活动中心运营
+主管部门\t上海市某某区文化旅游局
+项目性质\t一次性
+项目资金总额\t3000000
+其中:财政资金\t2500000
+年度资金申请总额\t1200000
+其中:当年财政拨款\t1000000
+上年结转资金\t150000
+其他资金\t50000
+项目总目标\t建成运营区级社区文化活动中心
+年度总体目标\t全年开展活动200场
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t开展活动场次\t≥200场
+满意度指标\t服务对象满意度指标\t参与群众满意度\t≥90%";
+    let with_unit = format!("单位:元\n{shanghai}");
+    wd.write("sh.csv", with_unit.replace('\t', ",").as_bytes());
+    let report = consolidate(&wd, &["sh.csv"]);
+    let p = &report["departments"][0]["projects"][0];
+    assert_eq!(p["budget_wan"], 120.0, "the year's amount, in 万元");
+    assert_eq!(
+        p["fiscal_wan"], 100.0,
+        "the year's 财政拨款, not the total's 财政资金"
+    );
+    assert_eq!(p["cumulative_wan"], 300.0);
+    assert_eq!(p["other_wan"], 15.0, "the first of the other lines");
+    assert_eq!(p["goal"], "全年开展活动200场");
+    assert_eq!(p["long_term_goal"], "建成运营区级社区文化活动中心");
+
+    // No label but the name above the block: still a form, not a two-level header.
+    let bare = "项目名称\t老旧小区加装电梯
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t加装电梯数量\t≥40部";
+    wd.write("bare.csv", bare.replace('\t', ",").as_bytes());
+    let report = consolidate(&wd, &["bare.csv"]);
+    assert_eq!(report["inputs"][0]["sheets"][0]["status"], "form");
+    let p = &report["departments"][0]["projects"][0];
+    assert_eq!(p["name"], "老旧小区加装电梯");
+    assert_eq!(indicators(p, "indicators")[0].0, "加装电梯数量");
+    assert!(codes(&report).contains(&"missing_budget".to_string()));
+}

@@ -89,6 +89,9 @@ fn extract_form(grid: &Grid, layout: &FormLayout, rules: &Rules) -> RawForm {
     for label in &layout.labels {
         claimed.insert((label.row, label.col));
     }
+    // Parts written under a cumulative total (项目资金总额, 其中:财政资金) are that total's, not
+    // the year's: until the year's total comes, 财政拨款 and 其他资金 lines are attributes.
+    let mut under_cumulative = false;
     for label in &layout.labels {
         if money.header_cells.contains(&(label.row, label.col)) {
             // "中期资金总额 | 年度资金总额" over the amounts: column headers, not labels.
@@ -99,6 +102,19 @@ fn extract_form(grid: &Grid, layout: &FormLayout, rules: &Rules) -> RawForm {
         } else {
             value_of(grid, label, layout.block_row, &label_cells, &mut claimed)
         };
+        match label.label {
+            FormLabel::Cumulative => under_cumulative = true,
+            FormLabel::Total | FormLabel::Money => under_cumulative = false,
+            FormLabel::Fiscal | FormLabel::Other if under_cumulative => {
+                let part = LabelCell {
+                    label: FormLabel::Part,
+                    ..label.clone()
+                };
+                take(&mut form, &part, value);
+                continue;
+            }
+            _ => {}
+        }
         take(&mut form, label, value);
         if matches!(
             label.label,
