@@ -19,7 +19,18 @@ pub enum Format {
     Ods,
     /// Tab- or comma-separated text.
     Delimited,
+    /// A Word document (.docx): its tables, and the paragraphs around them, as one grid.
+    Docx,
+    /// Excel 2003 XML (SpreadsheetML), which budget systems export under an .xls or .xml name.
+    /// An .xml file is read only when its bytes are SpreadsheetML.
+    SpreadsheetMl,
+    /// A Word 97-2003 name (.doc): read only when the bytes are something jixiao reads (an HTML
+    /// or docx export under that name); a real binary .doc is refused with [`WORD_97_REASON`].
+    Doc,
 }
+
+/// Why a binary Word 97-2003 document is not read, and what to do about it.
+pub const WORD_97_REASON: &str = "Word 97-2003 文档 (.doc),请在 Word/WPS 中另存为 .docx 后再提交,jixiao 不读取 .doc 格式 (a Word 97-2003 .doc document: save it as .docx in Word or WPS and submit that; jixiao does not read .doc)";
 
 impl Format {
     /// The format for a file name's extension, compared without regard to case.
@@ -31,6 +42,9 @@ impl Format {
             "xlsb" => Some(Format::Xlsb),
             "ods" => Some(Format::Ods),
             "txt" | "tsv" | "csv" => Some(Format::Delimited),
+            "docx" => Some(Format::Docx),
+            "xml" => Some(Format::SpreadsheetMl),
+            "doc" => Some(Format::Doc),
             _ => None,
         }
     }
@@ -260,7 +274,13 @@ mod tests {
             Format::from_path(Path::new("a.Txt")),
             Some(Format::Delimited)
         );
-        assert_eq!(Format::from_path(Path::new("a.docx")), None);
+        assert_eq!(Format::from_path(Path::new("a.DOCX")), Some(Format::Docx));
+        assert_eq!(
+            Format::from_path(Path::new("a.xml")),
+            Some(Format::SpreadsheetMl)
+        );
+        assert_eq!(Format::from_path(Path::new("a.doc")), Some(Format::Doc));
+        assert_eq!(Format::from_path(Path::new("a.pdf")), None);
     }
 
     #[test]
@@ -280,7 +300,7 @@ mod tests {
             .iter()
             .map(|f| f.display.trim_start_matches(&root).to_string())
             .collect();
-        assert_eq!(names, vec!["/a.csv", "/b/m.txt", "/z.xlsx"]);
+        assert_eq!(names, vec!["/a.csv", "/b/m.txt", "/notes.docx", "/z.xlsx"]);
         assert_eq!(found.set_aside.len(), 1, "{:?}", found.set_aside);
         assert_eq!(found.set_aside[0].status, Status::Skipped);
     }

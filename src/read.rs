@@ -8,6 +8,8 @@
 //! - `read/ranges.rs`: xls and ods, as calamine ranges, measured first (`read/xls_scan.rs`,
 //!   `read/ods_scan.rs`);
 //! - `read/text.rs`: delimited text; [`html`]: HTML tables saved under a workbook's name;
+//! - `read/docx.rs`: Word documents, their tables and paragraphs as one grid;
+//!   `read/spreadsheetml.rs`: Excel 2003 XML; `read/xml.rs`: what those two share;
 //! - `read/cells.rs`: the cell conversion the readers share;
 //! - `read/guard.rs`: the limits, and the guards that enforce them.
 //!
@@ -15,25 +17,29 @@
 //! password or a damaged archive is reported as such, not as "cannot detect format").
 //!
 //! The bytes decide how a file is read, not only its name ([`sniff`]): an ".xls" that is really an
-//! HTML page is read as an HTML table ([`html`]), an xlsx or a text export named ".xls" as what it
-//! is, and a PDF or Word file under a workbook's name is refused with a reason saying so.
+//! HTML page is read as an HTML table ([`html`]), an xlsx, a SpreadsheetML or a text export named
+//! ".xls" as what it is, and a PDF or a Word 97-2003 file under a workbook's name is refused with
+//! a reason saying so.
 
 mod cells;
+mod docx;
 mod guard;
 mod html;
 mod ods_scan;
 mod ranges;
 pub mod sniff;
+mod spreadsheetml;
 mod text;
 mod xls_scan;
 mod xlsb;
 mod xlsx;
 mod xlsx_merges;
+mod xml;
 
 use calamine::Xls;
 use sha2::{Digest, Sha256};
 
-use crate::discover::{Format, InputFile};
+use crate::discover::{Format, InputFile, WORD_97_REASON};
 use crate::finding::Code;
 use crate::grid::Grid;
 use guard::{OverLimit, check_archive, read_stable, too_many_cells};
@@ -104,6 +110,11 @@ pub enum ReadError {
         format: &'static str,
         message: String,
     },
+    #[error("不是可读取的 {format} 文档 (not a readable {format} document): {message}")]
+    Document {
+        format: &'static str,
+        message: String,
+    },
 }
 
 impl From<std::io::Error> for ReadError {
@@ -147,8 +158,23 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         .unwrap_or_default();
     let sheet_name = sheet_name_for_text(&input.path);
     // What the bytes are decides the reader; the extension only where they say nothing certain.
-    let (format, format_note) = match sniff::sniff(&bytes) {
-        Sniffed::Unknown => (Some(named), None),
+    let sniffed = sniff::sniff(&bytes);
+    // An .xml file is read only as SpreadsheetML; a .doc only as what its bytes really are.
+    match (named, &sniffed) {
+        (_, Sniffed::Word97) | (Format::Doc, Sniffed::Unknown) => {
+            return Err(ReadError::Unsupported(WORD_97_REASON.to_string()));
+        }
+        (Format::SpreadsheetMl, Sniffed::Workbook(Format::SpreadsheetMl) | Sniffed::Encrypted) => {}
+        (Format::SpreadsheetMl, _) => {
+            return Err(ReadError::Unsupported(
+                "XML 文件,但不是 Excel 2003 XML 表格 (SpreadsheetML),未读取 (an XML file that is not an Excel 2003 XML spreadsheet)"
+                    .to_string(),
+            ));
+        }
+        _ => {}
+    }
+    let (format, format_note) = match sniffed {
+        Sniffed::Unknown | Sniffed::Word97 => (Some(named), None),
         Sniffed::Encrypted => return Err(ReadError::Encrypted),
         Sniffed::Workbook(actual) if actual == named => (Some(actual), None),
         Sniffed::Workbook(actual) => (
@@ -200,6 +226,17 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
             ods_scan::check(&bytes, limits)?;
             read_with_ranges::<calamine::Ods<_>>(bytes, false, limits)?
         }
+        Some(Format::Docx) => {
+            check_archive(&bytes, limits, "docx")?;
+            one_sheet(
+                docx::read_docx(&bytes, &sheet_name, limits)?,
+                &sheet_name,
+                limits,
+            )
+        }
+        Some(Format::SpreadsheetMl) => spreadsheetml::read_spreadsheetml(&bytes, limits)?,
+        // Refused above: only bytes of another format named .doc get here, read as that.
+        Some(Format::Doc) => return Err(ReadError::Unsupported(WORD_97_REASON.to_string())),
     };
     content.sha256 = sha256;
     content.changed_since_listing = changed_since_listing;
@@ -228,6 +265,9 @@ fn format_name_zh(format: Format) -> &'static str {
         Format::Xlsb => " xlsb 工作簿",
         Format::Ods => " ods 工作簿",
         Format::Delimited => "分隔符文本 (制表符或逗号分隔)",
+        Format::Docx => " Word 文档 (docx)",
+        Format::SpreadsheetMl => " Excel 2003 XML 表格 (SpreadsheetML)",
+        Format::Doc => " Word 97-2003 文档 (doc)",
     }
 }
 
@@ -238,6 +278,9 @@ fn format_name_en(format: Format) -> &'static str {
         Format::Xlsb => "an xlsb workbook",
         Format::Ods => "an ods workbook",
         Format::Delimited => "delimited text (tab- or comma-separated)",
+        Format::Docx => "a Word document (docx)",
+        Format::SpreadsheetMl => "an Excel 2003 XML spreadsheet (SpreadsheetML)",
+        Format::Doc => "a Word 97-2003 document (doc)",
     }
 }
 

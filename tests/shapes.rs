@@ -658,10 +658,7 @@ fn files_that_are_not_tables_under_a_workbook_name_are_refused_with_the_reason()
         "in/mhtml.xls",
         b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"x\"\r\n",
     );
-    wd.write(
-        "in/xml2003.xls",
-        b"<?xml version=\"1.0\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>",
-    );
+    wd.write("in/word.xls", &word97_document());
     wd.write("in/seed.txt", seed_text().as_bytes());
     let report = consolidate(&wd, "in");
     let inputs: BTreeMap<&str, (&str, &str)> = report["inputs"]
@@ -681,7 +678,7 @@ fn files_that_are_not_tables_under_a_workbook_name_are_refused_with_the_reason()
     for (path, what) in [
         ("in/report.xls", "PDF"),
         ("in/mhtml.xls", "MHTML"),
-        ("in/xml2003.xls", "SpreadsheetML"),
+        ("in/word.xls", "另存为 .docx"),
     ] {
         let (status, reason) = inputs[path];
         assert_eq!(status, "skipped", "{path}");

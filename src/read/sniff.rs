@@ -18,6 +18,8 @@ pub enum Sniffed {
     Encrypted,
     /// Something jixiao does not read, described in Chinese and English.
     Foreign { zh: &'static str, en: &'static str },
+    /// A binary Word 97-2003 document (.doc): refused with the advice to save it as .docx.
+    Word97,
     /// Nothing certain: let the reader the extension names decide (and explain its failure).
     Unknown,
 }
@@ -66,10 +68,7 @@ fn sniff_zip(bytes: &[u8]) -> Sniffed {
         return Sniffed::Workbook(Format::Xlsb);
     }
     if has(&archive, "word/document.xml") {
-        return Sniffed::Foreign {
-            zh: "Word 文档 (docx)",
-            en: "a Word document (docx)",
-        };
+        return Sniffed::Workbook(Format::Docx);
     }
     if has(&archive, "ppt/presentation.xml") {
         return Sniffed::Foreign {
@@ -111,10 +110,7 @@ fn sniff_ole(bytes: &[u8]) -> Sniffed {
     } else if has_stream("Workbook") || has_stream("Book") {
         Sniffed::Workbook(Format::Xls)
     } else if has_stream("WordDocument") {
-        Sniffed::Foreign {
-            zh: "Word 文档 (doc)",
-            en: "a Word document (doc)",
-        }
+        Sniffed::Word97
     } else if has_stream("PowerPoint Document") {
         Sniffed::Foreign {
             zh: "PowerPoint 演示文稿 (ppt)",
@@ -137,13 +133,11 @@ fn sniff_text(bytes: &[u8]) -> Sniffed {
         };
     }
     if trimmed.starts_with('<') {
+        // The root element, with or without the ss: prefix (WPS writes both ways).
         if text.contains("urn:schemas-microsoft-com:office:spreadsheet")
-            && text.contains("<workbook")
+            && (text.contains("<workbook") || text.contains(":workbook"))
         {
-            return Sniffed::Foreign {
-                zh: "Excel 2003 XML 表格 (SpreadsheetML)",
-                en: "an Excel 2003 XML spreadsheet (SpreadsheetML)",
-            };
+            return Sniffed::Workbook(Format::SpreadsheetMl);
         }
         if text.contains("<table") || text.contains("<html") || text.contains("<!doctype html") {
             return Sniffed::Html;
@@ -186,10 +180,19 @@ mod tests {
             sniff("序号\t项目名称\n".as_bytes()),
             Sniffed::Workbook(Format::Delimited)
         );
-        assert!(matches!(
+        assert_eq!(
             sniff(b"<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"),
-            Sniffed::Foreign { en, .. } if en.contains("SpreadsheetML")
-        ));
+            Sniffed::Workbook(Format::SpreadsheetMl)
+        );
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<ss:Workbook xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">"),
+            Sniffed::Workbook(Format::SpreadsheetMl)
+        );
+        // An HTML page Excel saved names the excel namespace, not the spreadsheet one.
+        assert_eq!(
+            sniff(b"<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><x:ExcelWorkbook/><table>"),
+            Sniffed::Html
+        );
         assert!(
             matches!(sniff(b"MIME-Version: 1.0\r\n"), Sniffed::Foreign { en, .. } if en.contains("MHTML"))
         );
@@ -222,7 +225,7 @@ mod tests {
             ("/WordDocument", words.repeat(200)),
             ("/1Table", vec![0; 64]),
         ]);
-        assert!(matches!(sniff(&doc), Sniffed::Foreign { en, .. } if en.contains("Word")));
+        assert_eq!(sniff(&doc), Sniffed::Word97);
         let xls = ole(&[("/Book", vec![0; 64])]);
         assert_eq!(sniff(&xls), Sniffed::Workbook(Format::Xls));
         let encrypted = ole(&[

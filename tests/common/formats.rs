@@ -1,8 +1,10 @@
 //! Writers for the workbook formats rust_xlsxwriter cannot write, so that every format jixiao
 //! reads is tested on a file built in the test: .xls (BIFF8 in an OLE compound file), .xlsb
-//! (binary records in a zip), .ods (OpenDocument XML in a zip). Each writes only what calamine
-//! needs to read cells, merges, hidden sheets and formula results, after the published specs
-//! ([MS-XLS], [MS-XLSB], ODF 1.2).
+//! (binary records in a zip), .ods (OpenDocument XML in a zip), .docx (WordprocessingML in a
+//! zip: [`docx`] of [`docx_paragraph`]s and [`docx_table`]s), Excel 2003 XML
+//! ([`spreadsheetml`]) and a binary Word 97-2003 file ([`word97_document`]). Each writes only
+//! what the readers need to read cells, merges, hidden sheets and formula results, after the
+//! published specs ([MS-XLS], [MS-XLSB], ODF 1.2, ECMA-376, the Office 2003 XML reference).
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
@@ -492,4 +494,220 @@ pub fn strip_formula_results(xlsx: &[u8], cells: &[&str]) -> Vec<u8> {
         .map(|(n, b)| (n.as_str(), b.clone()))
         .collect();
     zip_file(&refs)
+}
+
+// ---------------------------------------------------------------- docx
+
+/// A .docx whose document body is `body` (WordprocessingML, the `w:` prefix bound), packed with
+/// the parts Word needs to open it. Build the body from [`docx_paragraph`] and [`docx_table`].
+pub fn docx(body: &str) -> Vec<u8> {
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>"#
+    );
+    let types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    zip_file(&[
+        ("[Content_Types].xml", types.as_bytes().to_vec()),
+        ("_rels/.rels", rels.as_bytes().to_vec()),
+        ("word/document.xml", document.into_bytes()),
+    ])
+}
+
+/// The runs of one paragraph's text: "\n" is a line break (`w:br`), "\t" a tab.
+fn docx_runs(text: &str) -> String {
+    let mut runs = String::from("<w:r>");
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            runs.push_str("<w:br/>");
+        }
+        for (j, part) in line.split('\t').enumerate() {
+            if j > 0 {
+                runs.push_str("<w:tab/>");
+            }
+            if !part.is_empty() {
+                runs.push_str(&format!(
+                    r#"<w:t xml:space="preserve">{}</w:t>"#,
+                    xml_escape(part)
+                ));
+            }
+        }
+    }
+    runs.push_str("</w:r>");
+    runs
+}
+
+/// A paragraph of the body (a title, a 填报单位 line); "\n" in `text` are line breaks.
+pub fn docx_paragraph(text: &str) -> String {
+    format!("<w:p>{}</w:p>", docx_runs(text))
+}
+
+/// A table of rows of text, with merged blocks `[first row, first col, last row, last col]`
+/// written as Word writes them: `w:gridSpan` across, `w:vMerge` restart/continue down. Each
+/// "\n" in a cell's text starts a new paragraph of the cell.
+pub fn docx_table(rows: &[Vec<String>], merges: &[[u32; 4]]) -> String {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0) as u32;
+    let width = merges.iter().map(|m| m[3] + 1).fold(width, u32::max);
+    let mut xml =
+        String::from("<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr><w:tblGrid>");
+    xml.push_str(&"<w:gridCol w:w=\"1000\"/>".repeat(width as usize));
+    xml.push_str("</w:tblGrid>");
+    let height = merges
+        .iter()
+        .map(|m| m[2] + 1)
+        .fold(rows.len() as u32, u32::max);
+    for r in 0..height {
+        xml.push_str("<w:tr>");
+        let mut c = 0;
+        while c < width {
+            let block = merges
+                .iter()
+                .find(|m| (m[0]..=m[2]).contains(&r) && (m[1]..=m[3]).contains(&c));
+            let (span, vmerge, text) = match block {
+                Some(m) if m[1] != c => {
+                    c += 1;
+                    continue;
+                }
+                Some(m) => {
+                    let vmerge = match (m[2] > m[0], r == m[0]) {
+                        (false, _) => "",
+                        (true, true) => r#"<w:vMerge w:val="restart"/>"#,
+                        (true, false) => "<w:vMerge/>",
+                    };
+                    let text = if r == m[0] { cell_text(rows, r, c) } else { "" };
+                    (m[3] - m[1] + 1, vmerge, text)
+                }
+                None => (1, "", cell_text(rows, r, c)),
+            };
+            xml.push_str("<w:tc><w:tcPr><w:tcW w:w=\"1000\" w:type=\"dxa\"/>");
+            if span > 1 {
+                xml.push_str(&format!(r#"<w:gridSpan w:val="{span}"/>"#));
+            }
+            xml.push_str(vmerge);
+            xml.push_str("</w:tcPr>");
+            for paragraph in text.split('\n') {
+                if paragraph.is_empty() {
+                    xml.push_str("<w:p/>");
+                } else {
+                    xml.push_str(&format!("<w:p>{}</w:p>", docx_runs(paragraph)));
+                }
+            }
+            xml.push_str("</w:tc>");
+            c += span;
+        }
+        xml.push_str("</w:tr>");
+    }
+    xml.push_str("</w:tbl>");
+    xml
+}
+
+fn cell_text(rows: &[Vec<String>], r: u32, c: u32) -> &str {
+    rows.get(r as usize)
+        .and_then(|row| row.get(c as usize))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+// ---------------------------------------------------------------- SpreadsheetML
+
+/// The sheets as Excel 2003 XML (SpreadsheetML), the way budget systems export it under an
+/// ".xls" name: empty cells and rows left out with `ss:Index` on the next one, merged blocks as
+/// `ss:MergeAcross`/`ss:MergeDown` on their first cell, a hidden sheet hidden by its
+/// `WorksheetOptions`, formulas with their cached result as `Data` or without one.
+pub fn spreadsheetml(sheets: &[FxSheet]) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:html="http://www.w3.org/TR/REC-html40">
+ <Styles><Style ss:ID="Default" ss:Name="Normal"><Alignment ss:Vertical="Center"/></Style></Styles>
+"#,
+    );
+    for sheet in sheets {
+        xml.push_str(&format!(
+            " <Worksheet ss:Name=\"{}\">\n  <Table>\n",
+            xml_escape(&sheet.name)
+        ));
+        let mut next_row = 0;
+        let mut rows: BTreeMap<u32, Vec<(u32, &FxCell)>> = BTreeMap::new();
+        for (&(r, c), cell) in &sheet.cells {
+            rows.entry(r).or_default().push((c, cell));
+        }
+        for (r, cells) in rows {
+            let index = if r == next_row {
+                String::new()
+            } else {
+                format!(" ss:Index=\"{}\"", r + 1)
+            };
+            xml.push_str(&format!("   <Row{index}>"));
+            let mut next_col = 0;
+            for (c, cell) in cells {
+                let mut attrs = String::new();
+                if c != next_col {
+                    attrs.push_str(&format!(" ss:Index=\"{}\"", c + 1));
+                }
+                let mut across = 0;
+                if let Some([r0, c0, r1, c1]) = sheet.merges.iter().find(|m| m[0] == r && m[1] == c)
+                {
+                    across = c1 - c0;
+                    if across > 0 {
+                        attrs.push_str(&format!(" ss:MergeAcross=\"{across}\""));
+                    }
+                    if r1 > r0 {
+                        attrs.push_str(&format!(" ss:MergeDown=\"{}\"", r1 - r0));
+                    }
+                }
+                let data = |kind: &str, value: &str| {
+                    format!("<Data ss:Type=\"{kind}\">{}</Data>", xml_escape(value))
+                };
+                let (formula, content) = match cell {
+                    FxCell::Text(t) => (None, Some(data("String", t))),
+                    FxCell::Number(n) => (None, Some(data("Number", &n.to_string()))),
+                    FxCell::Error(e) => (None, Some(data("Error", e))),
+                    FxCell::Formula { text, cached } => (
+                        Some(*text),
+                        match cached {
+                            Some(Cached::Number(n)) => Some(data("Number", &n.to_string())),
+                            Some(Cached::Error(e)) => Some(data("Error", e)),
+                            None => None,
+                        },
+                    ),
+                };
+                if let Some(f) = formula {
+                    attrs.push_str(&format!(" ss:Formula=\"={}\"", xml_escape(f)));
+                }
+                match content {
+                    Some(content) => xml.push_str(&format!("<Cell{attrs}>{content}</Cell>")),
+                    None => xml.push_str(&format!("<Cell{attrs}/>")),
+                }
+                next_col = c + across + 1;
+            }
+            xml.push_str("</Row>\n");
+            next_row = r + 1;
+        }
+        xml.push_str("  </Table>\n");
+        if sheet.hidden {
+            xml.push_str(
+                "  <WorksheetOptions xmlns=\"urn:schemas-microsoft-com:office:excel\"><Visible>SheetHidden</Visible></WorksheetOptions>\n",
+            );
+        }
+        xml.push_str(" </Worksheet>\n");
+    }
+    xml.push_str("</Workbook>\n");
+    xml
+}
+
+// ---------------------------------------------------------------- Word 97-2003
+
+/// A binary Word 97-2003 document (.doc): an OLE compound file with a WordDocument stream.
+/// Only what tells it apart is written; it is never read as a document.
+pub fn word97_document() -> Vec<u8> {
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+    for (name, bytes) in [
+        ("/WordDocument", vec![0xEC, 0xA5, 0xC1, 0x00]),
+        ("/1Table", vec![0; 64]),
+    ] {
+        let mut stream = file.create_stream(name).expect("stream");
+        stream.write_all(&bytes.repeat(128)).expect("write stream");
+    }
+    file.flush().expect("flush");
+    file.into_inner().into_inner()
 }
