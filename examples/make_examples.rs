@@ -239,6 +239,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &dir.join("市水利局_2023年度自评表.xlsx"),
         &[forms::water_self_evaluation()],
     )?;
+    // A Word form: the title and 填报单位 as paragraphs above its table.
+    let labour = forms::labour_docx();
+    let mut body: String = forms::labour_docx_paragraphs()
+        .iter()
+        .map(|p| formats::docx_paragraph(p))
+        .collect();
+    body.push_str(&formats::docx_table(&labour.cells(), &labour.merges));
+    std::fs::write(
+        dir.join("市人力资源和社会保障局_见习补贴_2024.docx"),
+        formats::docx(&body),
+    )?;
+    // A budget system's export: Excel 2003 XML under an ".xls" name.
+    let farming = forms::farming_export();
+    let sheet = formats::FxSheet::from_rows(farming.name, &farming.cells());
+    std::fs::write(
+        dir.join("市农业农村局_2024.xls"),
+        formats::spreadsheetml(&[sheet]),
+    )?;
     println!("wrote examples to {}", dir.display());
     Ok(())
 }

@@ -765,3 +765,54 @@ fn shanghai_amounts_in_yuan_and_a_bare_form() {
     assert_eq!(indicators(p, "indicators")[0].0, "加装电梯数量");
     assert!(codes(&report).contains(&"missing_budget".to_string()));
 }
+
+#[test]
+fn word_and_spreadsheetml_forms_read_as_the_workbooks_do() {
+    let wd = Workdir::new();
+    let sheet = standard_sheet("申报表");
+    // Word: the title and year as paragraphs above the table of the rest.
+    let rows = rows(STANDARD);
+    let body_rows: Vec<Vec<String>> = rows[2..].to_vec();
+    let merges: Vec<[u32; 4]> = sheet
+        .merges
+        .iter()
+        .filter(|m| m[0] >= 2)
+        .map(|m| [m[0] - 2, m[1], m[2] - 2, m[3]])
+        .collect();
+    let body = format!(
+        "{}{}{}",
+        docx_paragraph("项目支出绩效目标申报表"),
+        docx_paragraph("(2024年度)"),
+        docx_table(&body_rows, &merges)
+    );
+    wd.write("养老.docx", &docx(&body));
+    // SpreadsheetML under an ".xls" name, as budget systems export it.
+    wd.write("养老导出.xls", spreadsheetml(&[sheet]).as_bytes());
+    for name in ["养老.docx", "养老导出.xls"] {
+        let report = consolidate(&wd, &[name]);
+        assert_eq!(report["inputs"][0]["sheets"][0]["status"], "form", "{name}");
+        let d = &report["departments"][0];
+        assert_eq!(
+            (d["name"].as_str(), d["year"].as_i64()),
+            (Some("宁波市某某局"), Some(2024)),
+            "{name}"
+        );
+        let p = &d["projects"][0];
+        assert_eq!(p["name"], "社区居家养老服务补贴", "{name}");
+        assert_eq!(
+            (
+                p["budget_wan"].as_f64(),
+                p["fiscal_wan"].as_f64(),
+                p["other_wan"].as_f64()
+            ),
+            (Some(120.0), Some(100.0), Some(20.0)),
+            "{name}"
+        );
+        assert_eq!(indicators(p, "indicators").len(), 7, "{name}");
+        assert_eq!(
+            indicators(p, "indicators")[5].4,
+            "效益指标",
+            "{name}: merged 一级"
+        );
+    }
+}

@@ -199,3 +199,61 @@ pub fn template_sheets() -> [FormSheet; 2] {
     lists.hidden = true;
     [help, lists]
 }
+
+/// A Word form of the 人社局: the title, year and 填报单位 are paragraphs above the table.
+pub fn labour_docx_paragraphs() -> [&'static str; 3] {
+    [
+        "2024年项目支出绩效目标申报表",
+        "(2024年度)",
+        "填报单位(盖章):市人力资源和社会保障局",
+    ]
+}
+
+pub fn labour_docx() -> FormSheet {
+    FormSheet::new(
+        "表",
+        "项目名称\t高校毕业生就业见习补贴\t项目负责人及电话\t赵六 0574-89000002
+主管部门\t市人力资源和社会保障局\t实施单位\t市就业管理服务中心
+项目资金(万元)\t资金总额: 260\\n一、财政拨款:240\\n二、自有资金:20\t\t
+总体目标\t长期目标\t年度目标\t
+\t三年内帮助3000名高校毕业生实现就业\t组织1000名高校毕业生参加就业见习\t
+绩效指标\t一级指标\t二级指标\t指标内容\t指标值\t备注
+\t产出指标\t数量指标\t参加见习人数\t1000人\t
+\t\t时效指标\t补贴发放时间\t11月底前到位\t
+\t效益指标\t社会效益指标\t见习后就业率\t不低于60%\t
+\t满意度指标\t服务对象满意度指标\t见习人员满意度\t≥90%\t
+其他需说明的问题\t无\t\t",
+        &[[2, 1, 2, 3], [3, 0, 4, 0], [5, 0, 9, 0]],
+    )
+}
+
+/// A budget system's export (SpreadsheetML under an ".xls" name): two projects' forms stacked
+/// down one sheet, amounts in 元 below their labels, 指标性质 and 计量单位 columns, 权重 and
+/// 指标解释 beside the target.
+pub fn farming_export() -> FormSheet {
+    let form = |name: &str, total: &str, fiscal: &str, count: &str| {
+        format!(
+            "项目绩效目标表
+项目名称\t{name}\t\t\t\t\t
+主管部门及代码\t市农业农村局 [126001]\t\t实施单位\t市农业技术推广站\t\t
+项目资金(元)\t年度资金总额\t其中:财政拨款\t其他资金\t\t\t
+\t{total}\t{fiscal}\t0\t\t\t
+年度绩效目标\t推广新品种,带动农户增收\t\t\t\t\t
+一级指标\t二级指标\t三级指标\t指标性质\t指标值\t计量单位\t权重\t指标解释
+产出指标\t数量指标\t示范推广面积\t≥\t{count}\t亩\t30\t
+\t质量指标\t技术到位率\t≥\t95\t%\t20\t
+效益指标\t经济效益指标\t农户亩均增收\t≥\t200\t元\t30\t较上年
+满意度指标\t服务对象满意度指标\t农户满意度\t≥\t90\t%\t20\t
+"
+        )
+    };
+    FormSheet::new(
+        "项目绩效目标",
+        &format!(
+            "{}\n{}",
+            form("水稻新品种示范推广", "800000", "800000", "5000"),
+            form("高标准农田技术服务", "1500000", "1200000", "8000")
+        ),
+        &[],
+    )
+}
