@@ -333,7 +333,7 @@ pub fn sheet_lines(needed: impl Iterator<Item = usize>) -> usize {
 }
 
 /// What writing the summary must know of a department before it writes any sheet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Survey {
     /// Lines of text its tallest row of 汇总 needs (1 to [`MAX_LINES`]).
     pub lines: u8,
