@@ -178,7 +178,10 @@ fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             let mut entry = archive.by_index(i).expect("entry");
             let mut data = Vec::new();
             entry.read_to_end(&mut data).expect("inflate");
-            (entry.name().to_string(), data)
+            (
+                entry.name().map(|n| n.into_owned()).unwrap_or_default(),
+                data,
+            )
         })
         .collect()
 }
@@ -306,7 +309,8 @@ fn mutate_xls(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
                     records[i].1.push(0xFF);
                 }
                 let at = rng.below(records[i].1.len());
-                records[i].1[at] = *rng.pick(&[0x00, 0xFF, 0x7F, 0x80, rng.next() as u8]);
+                let random = rng.next() as u8;
+                records[i].1[at] = *rng.pick(&[0x00, 0xFF, 0x7F, 0x80, random]);
             }
         }
     }

@@ -31,15 +31,10 @@ pub const SHA_FROM_END: u64 = 64 + 3 + 1;
 const SHA_PLACEHOLDER: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Writes the report, compact. Compact: the report is read by programs, and indented it was
-/// twice the size (2.3 GB at 20,000 files); `jq .` shows it indented. `summary_path` is the
-/// summary it goes with; its hash is written over the placeholder once the summary is complete
-/// ([`SHA_FROM_END`]).
-pub fn write(
-    summary: &Summary,
-    summary_path: &std::path::Path,
-    out: &mut impl Write,
-) -> serde_json::Result<()> {
-    serde_json::to_writer(out, &Report::new(summary, summary_path))
+/// twice the size (2.3 GB at 20,000 files); `jq .` shows it indented. The hash of the summary
+/// it goes with is written over the placeholder once the summary is complete ([`SHA_FROM_END`]).
+pub fn write(summary: &Summary, out: &mut impl Write) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &Report::new(summary))
 }
 
 /// The findings alone, as the report's `findings` array (what `jixiao check --format json`
@@ -68,14 +63,15 @@ struct Report<'a> {
     summary: SummaryFileOut,
 }
 
+/// The summary this report goes with, by its SHA-256 (not by its path: the same inputs give
+/// the same report whatever the summary is called).
 #[derive(Serialize)]
 struct SummaryFileOut {
-    path: String,
     sha256: &'static str,
 }
 
 impl<'a> Report<'a> {
-    fn new(summary: &'a Summary, summary_path: &std::path::Path) -> Report<'a> {
+    fn new(summary: &'a Summary) -> Report<'a> {
         Report {
             report_version: REPORT_VERSION,
             run_id: &summary.run_id,
@@ -89,7 +85,6 @@ impl<'a> Report<'a> {
             totals: &summary.totals,
             findings: FindingsOut(&summary.findings, Ids::new(summary)),
             summary: SummaryFileOut {
-                path: summary_path.display().to_string(),
                 sha256: SHA_PLACEHOLDER,
             },
         }

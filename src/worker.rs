@@ -36,6 +36,9 @@ pub fn is_worker_arg(arg: &OsStr) -> bool {
     arg == ARG
 }
 
+/// How long a reading process may take to start (load the rules) before it is given up.
+const STARTUP: Duration = Duration::from_secs(120);
+
 /// How files are read in processes of their own.
 #[derive(Debug, Clone)]
 pub struct Isolation {
@@ -138,6 +141,10 @@ pub fn serve() -> u8 {
     let Ok(rules) = Rules::from_toml(&hello.rules_text, origin) else {
         return 2;
     };
+    // Ready: the run's clock for the first file starts now, not while the rules compile.
+    if send(&mut output, &true).is_err() {
+        return 2;
+    }
     while let Ok(Some(job)) = receive::<Job>(&mut input) {
         let file = InputFile {
             path: os_path(&job.path),
@@ -213,8 +220,13 @@ impl Worker {
             return Err(std::io::Error::other("no pipes to the reading process"));
         };
         let (tx, outcomes) = std::sync::mpsc::channel();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
         std::thread::Builder::new().spawn(move || {
             let mut stdout = BufReader::new(stdout);
+            if !matches!(receive::<bool>(&mut stdout), Ok(Some(true))) {
+                return;
+            }
+            let _ = ready_tx.send(());
             while let Ok(Some(outcome)) = receive::<FileOutcome>(&mut stdout) {
                 if tx.send(outcome).is_err() {
                     break;
@@ -243,6 +255,10 @@ impl Worker {
             stderr: tail,
         };
         send(&mut worker.stdin, hello)?;
+        if ready.recv_timeout(STARTUP).is_err() {
+            worker.end(true);
+            return Err(std::io::Error::other("the reading process did not start"));
+        }
         Ok(worker)
     }
 

@@ -75,20 +75,14 @@ impl<'a> WorkbookOptions<'a> {
     }
 }
 
-/// The JSON report of the summary at `summary_path`, staged (its hash of the summary still the
+/// The JSON report, staged (its hash of the summary still the
 /// placeholder: see [`REPORT_SHA_FROM_END`]).
-pub fn stage_report(
-    summary: &Summary,
-    summary_path: &Path,
-    path: &Path,
-) -> Result<Staged, WriteError> {
+pub fn stage_report(summary: &Summary, path: &Path) -> Result<Staged, WriteError> {
     stage(path, |file| {
         let mut out = std::io::BufWriter::new(file);
-        crate::report::write(summary, summary_path, &mut out).map_err(|source| {
-            WriteError::Json {
-                path: path.display().to_string(),
-                source,
-            }
+        crate::report::write(summary, &mut out).map_err(|source| WriteError::Json {
+            path: path.display().to_string(),
+            source,
         })?;
         std::io::Write::write_all(&mut out, b"\n")
             .and_then(|_| std::io::Write::flush(&mut out))
@@ -147,7 +141,7 @@ pub fn stage_outputs(
             // A message, or a hung-up sender when the workbook failed before its sheets were
             // written: the report is written all the same.
             let _ = wait.recv();
-            stage_report(summary, workbook_path, report_path)
+            stage_report(summary, report_path)
         });
         let workbook = {
             let notify = move || {
@@ -159,9 +153,9 @@ pub fn stage_outputs(
     })
 }
 
-/// Writes the JSON report (its summary named but not hashed: all zeros).
+/// Writes the JSON report (with no summary beside it, its hash of one is all zeros).
 pub fn write_report(summary: &Summary, path: &Path) -> Result<(), WriteError> {
-    stage_report(summary, Path::new(""), path)?.commit()
+    stage_report(summary, path)?.commit()
 }
 
 /// Writes the summary workbook with Chinese headers.
@@ -202,7 +196,9 @@ fn new_workbook(labels: &Labels, run_id: &str) -> Result<Workbook, XlsxError> {
 /// writes them.
 struct AllSheets {
     indicators: Vec<Sheets>,
+    /// 汇总 and its continuations.
     projects: Sheets,
+    /// 合计, then 问题 and its continuations.
     totals: Sheets,
     readme: Sheets,
 }
@@ -214,8 +210,8 @@ impl AllSheets {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AllSheets {
             indicators,
-            projects: Sheets::new(workbook, 1)?,
-            totals: Sheets::new(workbook, 2)?,
+            projects: Sheets::new(workbook, layout.project_parts())?,
+            totals: Sheets::new(workbook, 1 + layout.parts(layout.findings))?,
             readme: Sheets::new(workbook, 1)?,
         })
     }

@@ -12,7 +12,7 @@ use crate::consolidate::Summary;
 use crate::finding::{DepartmentField, IndicatorField, ProjectField, Severity, Subject};
 use crate::sheets::{
     IndicatorColumn, ProjectColumn, SHEET_PROJECTS, SHEET_README, SHEET_TOTALS, TotalColumn,
-    indicator_sheet_name,
+    indicator_sheet_name, part_sheet_name,
 };
 use crate::text::cell_name;
 
@@ -68,6 +68,8 @@ pub struct Layout {
     pub indicator_start: Vec<usize>,
     pub indicators: usize,
     pub projects: usize,
+    /// Rows of 问题.
+    pub findings: usize,
     /// Row of the 说明 sheet that holds the first input.
     pub first_input_row: u32,
 }
@@ -89,24 +91,36 @@ impl Layout {
             indicator_start,
             indicators,
             projects,
+            findings: summary.findings.len(),
             first_input_row,
         }
     }
 
     /// How many 指标 sheets there are (at least one, even empty).
     pub fn indicator_parts(&self) -> usize {
-        self.indicators
-            .div_ceil(self.rows_per_sheet as usize)
-            .max(1)
+        self.parts(self.indicators)
+    }
+
+    /// How many 汇总 sheets there are (at least one, even empty).
+    pub fn project_parts(&self) -> usize {
+        self.parts(self.projects)
+    }
+
+    /// How many sheets `rows` rows take (at least one).
+    pub fn parts(&self, rows: usize) -> usize {
+        rows.div_ceil(self.rows_per_sheet as usize).max(1)
     }
 
     pub fn address(&self, place: Place) -> Address {
         match place {
-            Place::Project(n, col) => Address {
-                sheet: SHEET_PROJECTS.to_string(),
-                row: n as u32 + 1,
-                col,
-            },
+            Place::Project(n, col) => {
+                let per = self.rows_per_sheet as usize;
+                Address {
+                    sheet: part_sheet_name(SHEET_PROJECTS, n / per),
+                    row: (n % per) as u32 + 1,
+                    col,
+                }
+            }
             Place::Indicator(n, col) => {
                 let per = self.rows_per_sheet as usize;
                 Address {
@@ -286,6 +300,7 @@ mod tests {
             indicator_start: vec![0],
             indicators: 81,
             projects: 3,
+            findings: 0,
             first_input_row: 60,
         };
         assert_eq!(layout.indicator_parts(), 3);
@@ -293,5 +308,13 @@ mod tests {
         assert_eq!(at.display(), "指标(2)!D7");
         assert_eq!(layout.address(Place::Input(2)).display(), "说明!A63");
         assert_eq!(layout.address(Place::Department(0, 2)).display(), "合计!C2");
+        // 汇总 continues as 指标 does.
+        assert_eq!(layout.project_parts(), 1);
+        assert_eq!(
+            layout.address(Place::Project(41, 2)).display(),
+            "汇总(2)!C3"
+        );
+        assert_eq!(layout.parts(0), 1);
+        assert_eq!(layout.parts(81), 3);
     }
 }
