@@ -279,12 +279,12 @@ fn repetitive_findings_are_capped_per_file_and_code() {
         .as_u64()
         .expect("omitted");
     assert!(omitted >= n, "{omitted}");
-    // The other file's findings are all there.
+    // The other file's findings are listed by its own allowance, not buried.
     let other = findings
         .iter()
         .filter(|f| f["file"] == "in/other.txt")
         .count();
-    assert!(other > 40, "{other}");
+    assert!(other > 10, "{other}");
     // A cap of 0 is no rules file.
     wd.write("zero.toml", rules.replace("= 5", "= 0").as_bytes());
     let out = wd.run_expect(
