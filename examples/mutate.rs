@@ -197,8 +197,8 @@ fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     zip.finish().expect("zip").into_inner()
 }
 
-/// A mutated archive: most often one entry's content edited (weighted towards the parts the
-/// readers parse), sometimes an entry listed twice, sometimes the container's own bytes.
+/// A mutated archive: most often one entry's content edited (the parts the readers parse),
+/// sometimes an entry repeated under its name in other case, sometimes the container's bytes.
 fn mutate_zip(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
     let mut entries = zip_entries(base);
     match rng.below(10) {
@@ -213,9 +213,13 @@ fn mutate_zip(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
             zip_of(&entries)
         }
         7 => {
+            // The same part again under its name in other case (readers look names up
+            // without regard to case), with its content cut short.
             let i = rng.below(entries.len());
-            let copy = entries[i].clone();
-            entries.push(copy);
+            let (name, mut data) = entries[i].clone();
+            data.truncate(rng.below(data.len() + 1));
+            entries.push((name.to_uppercase(), data));
+            entries.dedup_by(|a, b| a.0 == b.0);
             zip_of(&entries)
         }
         _ => {

@@ -27,6 +27,7 @@ pub mod sniff;
 mod text;
 mod xls_scan;
 mod xlsb;
+mod xlsb_scan;
 mod xlsx;
 mod xlsx_merges;
 
@@ -205,6 +206,7 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         }
         Some(Format::Xlsb) => {
             check_archive(&bytes, limits, "xlsb")?;
+            xlsb_scan::check(&bytes, limits)?;
             xlsb::read_xlsb(bytes, limits)?
         }
         Some(Format::Ods) => {

@@ -156,7 +156,25 @@ fn sheet_name(data: &[u8]) -> Option<String> {
 /// to their EOF, then each sheet's own records, nested substreams skipped.
 pub fn damaged_records(stream: &[u8]) -> Option<String> {
     let mut sheets = Vec::new();
+    let short = |typ: u16, len: usize, min: usize| {
+        (len < min).then(|| format!("a record 0x{typ:04X} of {len} bytes, shorter than {min}"))
+    };
     for (typ, data) in (Records { rest: stream }) {
+        // FilePass, CodePage, DateMode, BOF, ExternSheet: calamine reads a u16 unchecked.
+        if matches!(typ, 0x002F | 0x0042 | 0x0022 | 0x0809 | 0x0017)
+            && let Some(damage) = short(typ, data.len(), 2)
+        {
+            return Some(damage);
+        }
+        // Lbl: its fixed part, and a formula no longer than the record.
+        if typ == 0x0018 {
+            if let Some(damage) = short(typ, data.len(), 14) {
+                return Some(damage);
+            }
+            if u16_at(data, 4).is_some_and(|cce| cce as usize > data.len() - 14) {
+                return Some("a Lbl record whose formula is longer than the record".into());
+            }
+        }
         match typ {
             0x002F if u16_at(data, 0).is_some_and(|v| v != 0) => return None,
             0x0085 => {
@@ -190,6 +208,11 @@ pub fn damaged_records(stream: &[u8]) -> Option<String> {
                     _ => {}
                 }
                 continue;
+            }
+            if typ == 0x0809
+                && let Some(damage) = short(typ, data.len(), 2)
+            {
+                return Some(damage);
             }
             match typ {
                 0x0809 if seen_bof => depth += 1,
