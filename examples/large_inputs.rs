@@ -82,7 +82,9 @@ fn consolidate(
 fn sheet_names(path: &Path) -> Result<Vec<String>, Error> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path)?)?;
     let mut xml = String::new();
-    archive.by_name("xl/workbook.xml")?.read_to_string(&mut xml)?;
+    archive
+        .by_name("xl/workbook.xml")?
+        .read_to_string(&mut xml)?;
     Ok(xml
         .split("<sheet name=\"")
         .skip(1)
@@ -98,7 +100,9 @@ fn forty_sheets() -> Vec<u8> {
     );
     for r in 1..=350_000u32 {
         sheet.push_str(&format!("<row r=\"{r}\">"));
-        for c in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"] {
+        for c in [
+            "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N",
+        ] {
             sheet.push_str(&format!("<c r=\"{c}{r}\"><v>{r}</v></c>"));
         }
         sheet.push_str("</row>");
@@ -135,16 +139,24 @@ fn run() -> Result<(), Error> {
 
     // 1. Forty sheets over one 4.9-million-cell part.
     let forty = forty_sheets();
-    println!("large_inputs: forty-sheet xlsx, {:.1} MB", forty.len() as f64 / 1e6);
+    println!(
+        "large_inputs: forty-sheet xlsx, {:.1} MB",
+        forty.len() as f64 / 1e6
+    );
     std::fs::write(dir.join("forty.xlsx"), &forty)?;
     let (report, secs) = consolidate(dir, &["forty.xlsx"], &["--max-memory-mb", "2048"], 1)?;
-    let sheets = report["inputs"][0]["sheets"].as_array().map_or(0, |s| s.len());
-    let too_large = report["inputs"][0]["sheets"]
+    let sheets = report["inputs"][0]["sheets"]
         .as_array()
-        .map_or(0, |s| s.iter().filter(|s| s["status"] == "too_large").count());
+        .map_or(0, |s| s.len());
+    let too_large = report["inputs"][0]["sheets"].as_array().map_or(0, |s| {
+        s.iter().filter(|s| s["status"] == "too_large").count()
+    });
     println!("  {secs:.1} s: {sheets} sheets, {too_large} over the workbook's cap");
     if too_large < 39 || secs > 60.0 {
-        return Err(format!("the workbook cap did not hold: {too_large} sheets refused, {secs:.1} s").into());
+        return Err(format!(
+            "the workbook cap did not hold: {too_large} sheets refused, {secs:.1} s"
+        )
+        .into());
     }
 
     // 2. 18 MB of note lines, and 1.1 million projects in two files.
@@ -171,12 +183,16 @@ fn run() -> Result<(), Error> {
         "  {secs:.1} s: {projects} projects, {findings} findings listed, {omitted} more counted; sheets {names:?}"
     );
     if projects != 1_100_001 || !names.iter().any(|n| n == "汇总(2)") || omitted < 1_000_000 {
-        return Err("1.1 million projects: 汇总 did not continue, or the findings were not capped".into());
+        return Err(
+            "1.1 million projects: 汇总 did not continue, or the findings were not capped".into(),
+        );
     }
 
     // 3. The cap raised past a million: 问题 continues.
-    let rules = jixiao::rules::DEFAULT_RULES
-        .replace("max_per_file_and_code = 1000", "max_per_file_and_code = 10000000");
+    let rules = jixiao::rules::DEFAULT_RULES.replace(
+        "max_per_file_and_code = 1000",
+        "max_per_file_and_code = 10000000",
+    );
     std::fs::write(dir.join("rules.toml"), rules)?;
     let (report, secs) = consolidate(
         dir,

@@ -665,7 +665,7 @@ mod tests {
         let options = DiscoverOptions {
             exclude: vec!["归档".into(), "*.BAK.xlsx".into()],
         };
-        let found = discover(&[root.clone()], &options).expect("discover");
+        let found = discover(std::slice::from_ref(&root), &options).expect("discover");
         let shown: Vec<String> = names(&found)
             .iter()
             .map(|n| n.trim_start_matches(&root).to_string())

@@ -245,10 +245,9 @@ fn scan(content: impl std::io::BufRead) -> (Vec<TableExtent>, Option<String>) {
         };
         match &event {
             Event::Start(e) => open.push(e.name().as_ref().to_string()),
-            Event::End(e) => {
-                if open.pop().as_deref() != Some(e.name().as_ref()) {
-                    break Some(format!("</{}> closes another element", e.name().as_ref()));
-                }
+            // (The guard pops the element every end tag closes.)
+            Event::End(e) if open.pop().as_deref() != Some(e.name().as_ref()) => {
+                break Some(format!("</{}> closes another element", e.name().as_ref()));
             }
             _ => {}
         }

@@ -84,24 +84,20 @@ fn damage(stream: &[u8], ids: &[String]) -> Option<String> {
     };
     loop {
         // A record: its type in one or two bytes, its length in one to four, 7 bits each.
-        let Some(b) = byte(&mut at) else { return None };
+        let b = byte(&mut at)?;
         let typ = if b & 0x80 != 0 {
-            let Some(c) = byte(&mut at) else { return None };
+            let c = byte(&mut at)?;
             u16::from(b & 0x7F) + (u16::from(c & 0x7F) << 7)
         } else {
             u16::from(b)
         };
-        let Some(mut b) = byte(&mut at) else {
-            return None;
-        };
+        let mut b = byte(&mut at)?;
         let mut len = usize::from(b & 0x7F);
         for i in 1..4 {
             if b & 0x80 == 0 {
                 break;
             }
-            let Some(next) = byte(&mut at) else {
-                return None;
-            };
+            let next = byte(&mut at)?;
             b = next;
             len += usize::from(b & 0x7F) << (7 * i);
         }
