@@ -254,6 +254,8 @@ pub fn consolidate(
 ) -> Result<Summary, Error> {
     let targets = options.targets();
     run::check_targets(&targets)?;
+    // The workbook's sheets are staged in the temporary directory (TMPDIR) first.
+    run::check_temp_dir()?;
     // In path order, so that two runs with crossed targets cannot wait on each other for long.
     let mut lock_order: Vec<&run::Target> = targets.iter().collect();
     lock_order.sort_by(|a, b| a.path.cmp(&b.path));

@@ -102,6 +102,24 @@ pub fn check_targets(targets: &[Target]) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Checks that the temporary directory takes a file: the workbook's sheets are written there
+/// before they are zipped into the summary.
+pub fn check_temp_dir() -> Result<(), OutputError> {
+    let dir = std::env::temp_dir();
+    let mut file = tempfile::tempfile_in(&dir).map_err(|source| OutputError::NotWritable {
+        path: "the temporary directory (TMPDIR)".into(),
+        dir: dir.display().to_string(),
+        source,
+    })?;
+    file.write_all(&[0; 4096])
+        .and_then(|_| file.sync_data())
+        .map_err(|source| OutputError::NotWritable {
+            path: "the temporary directory (TMPDIR)".into(),
+            dir: dir.display().to_string(),
+            source,
+        })
+}
+
 /// Creates and removes a file of jixiao's scratch kind in `dir`.
 fn probe(dir: &Path) -> std::io::Result<()> {
     let file = tempfile::Builder::new()

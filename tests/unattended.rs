@@ -690,6 +690,30 @@ fn a_read_only_output_folder_is_said_before_any_input_is_read() {
 }
 
 #[test]
+fn a_temporary_directory_that_takes_no_file_is_said_before_any_input_is_read() {
+    let wd = Workdir::new();
+    wd.write("a.txt", seed_text().as_bytes());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args([
+            "consolidate",
+            "a.txt",
+            "-o",
+            "s.xlsx",
+            "--log-format",
+            "json",
+        ])
+        .env("TMPDIR", wd.path("no-such-dir"))
+        .current_dir(wd.root())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let line: Value = serde_json::from_slice(&out.stderr).expect("one JSON line");
+    assert_eq!(line["code"], "output_not_writable");
+    assert!(line["message"].as_str().unwrap_or("").contains("TMPDIR"));
+    assert!(!wd.path("s.xlsx").exists());
+}
+
+#[test]
 fn a_full_disk_while_writing_exits_2_and_leaves_the_previous_outputs() {
     let wd = Workdir::new();
     wd.write("in/a.txt", seed_text().as_bytes());
