@@ -23,6 +23,12 @@
 //! (domain knowledge from `templates/rules.toml`), [`labels`] (the workbook's words per
 //! language, `templates/headers.toml`) and [`sheets`] (the summary's column tables).
 //!
+//! Around the stages: `run` checks, before anything is read, that the outputs can be written,
+//! are not inputs nor each other, and locks them; `scratch` names jixiao's temporary and lock
+//! files and removes them when a run is interrupted; `worker` runs the per-file pipeline in
+//! reading processes of their own (the command line's choice), so that a file that hangs or
+//! exhausts memory fails alone.
+//!
 //! `pipeline` runs read → store for one file and maps that over all files with rayon. Each
 //! finding records its subject (an indicator, a project's amount, a declared figure) where it
 //! is raised, so the workbook places it without unpacking any department; each department is
