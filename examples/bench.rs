@@ -111,6 +111,10 @@ fn main() -> ExitCode {
             println!("{}", json!({"peak_kb": peak_kb()}));
             return code;
         }
+        // The reading processes the end-to-end child starts are this executable too.
+        Some(arg) if jixiao::worker::is_worker_arg(std::ffi::OsStr::new(arg)) => {
+            return cli::main();
+        }
         Some("__child") => {
             return match child(&args[2..]) {
                 Ok(v) => {

@@ -60,19 +60,44 @@ struct ReadArgs {
     /// '//share/2024/**/*.xlsx'.
     #[arg(required = true)]
     inputs: Vec<String>,
-    /// Worker threads [default: one per core].
+    /// Files read at once, each in a process of its own [default: one per core; at most four
+    /// per core].
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// A rules file to use instead of the built-in one (see `jixiao rules`).
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// The most cells read from one sheet (its rows, and each row's cells up to its last
-    /// non-empty one); a larger sheet is refused.
-    #[arg(long, default_value_t = Limits::default().max_cells)]
+    /// The most cells read from one sheet, and from all the sheets of one workbook (rows, and
+    /// each row's cells up to its last non-empty one); a larger sheet is refused.
+    #[arg(long, default_value_t = Limits::default().max_cells,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_cells: usize,
     /// The most megabytes a file may hold uncompressed; a larger one is refused.
-    #[arg(long, default_value_t = Limits::default().max_bytes / (1024 * 1024))]
+    #[arg(long, default_value_t = Limits::default().max_bytes / (1024 * 1024),
+          value_parser = clap::value_parser!(u64).range(1..))]
     max_file_mb: u64,
+    /// Leave out files and folders whose name or path matches this glob pattern (repeatable),
+    /// e.g. --exclude '归档' --exclude '*.bak.xlsx'. They are listed as excluded.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// The most seconds reading one file may take; a file that takes longer is failed
+    /// (read_timeout) and the run goes on.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    file_timeout: f64,
+    /// The most memory, in megabytes, the process reading one file may use; a file that needs
+    /// more is failed (reader_crashed) and the run goes on. 0: no cap.
+    #[arg(long, value_name = "MB", default_value_t = 4096)]
+    max_memory_mb: u64,
+}
+
+/// A number of seconds above zero and at most a day.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
+        Ok(secs)
+    } else {
+        Err("must be more than 0 and at most 86400 seconds".into())
+    }
 }
 
 impl ReadArgs {
@@ -82,17 +107,25 @@ impl ReadArgs {
         report: Option<PathBuf>,
         labels: jixiao::labels::Labels,
     ) -> ConsolidateOptions {
-        ConsolidateOptions {
-            inputs: self.inputs,
-            output,
-            report,
-            jobs: self.jobs,
-            labels,
-            limits: Limits {
-                max_cells: self.max_cells,
-                max_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
-            },
-        }
+        let mut options = ConsolidateOptions::new(self.inputs, output);
+        options.report = report;
+        options.jobs = self.jobs;
+        options.labels = labels;
+        options.limits = Limits {
+            max_cells: self.max_cells,
+            max_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
+        };
+        options.exclude = self.exclude;
+        // Each file is read by a process of this executable's own, bounded in time and memory;
+        // where the executable cannot be found, files are read in this process.
+        options.isolation = std::env::current_exe()
+            .ok()
+            .map(|exe| jixiao::worker::Isolation {
+                exe,
+                file_timeout: std::time::Duration::from_secs_f64(self.file_timeout),
+                max_memory: self.max_memory_mb.saturating_mul(1024 * 1024),
+            });
+        options
     }
 }
 
@@ -130,6 +163,15 @@ enum Command {
         /// templates/headers.toml). Sheet names stay as they are.
         #[arg(long, default_value = jixiao::labels::DEFAULT_LANG)]
         lang: String,
+        /// Also write the report's contents as flat tables in this directory: inputs,
+        /// departments, projects, indicators and findings, each as Parquet and as CSV (UTF-8
+        /// with BOM).
+        #[arg(long, value_name = "DIR")]
+        tables: Option<PathBuf>,
+        /// How many seconds to wait for another run that is writing the same summary or report
+        /// before giving up (exit 2).
+        #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = wait_seconds)]
+        lock_wait: f64,
     },
     /// Read and check the inputs as consolidate does, write nothing, print the findings.
     /// Exit 0 with no error-level finding, 1 with any, 2 when the run cannot be done.
@@ -156,17 +198,68 @@ enum Command {
     Rules,
 }
 
+/// Zero or more seconds, at most a day.
+fn wait_seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if secs.is_finite() && (0.0..=86_400.0).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err("must be from 0 to 86400 seconds".into())
+    }
+}
+
 /// Runs the command line; returns the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A reading process started by a run (see jixiao::worker) does only that.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| jixiao::worker::is_worker_arg(&a))
+    {
+        return ExitCode::from(jixiao::worker::serve());
+    }
+    // Under --log-format json every line on stderr is JSON, even for bad arguments.
+    let json = {
+        let args: Vec<String> = std::env::args().collect();
+        args.windows(2)
+            .any(|w| w[0] == "--log-format" && w[1] == "json")
+            || args.iter().any(|a| a == "--log-format=json")
+    };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let first = e.to_string();
+            let first = first
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
+            log_error(LogFormat::Json, "bad_arguments", first);
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let log_format = match &cli.command {
         Command::Consolidate { log_format, .. } => *log_format,
         _ => LogFormat::Text,
     };
-    match run(cli.command) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            log_error(log_format, &e.to_string());
+    // Panics print nothing themselves (under --quiet nothing may, and JSON logs must stay
+    // JSON); one that escapes is reported below as the run's error.
+    jixiao::install_quiet_panic_hook();
+    jixiao::install_signal_cleanup();
+    let result = std::panic::catch_unwind(|| run(cli.command));
+    match result {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
+            log_error(log_format, e.code(), &e.to_string());
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            let note = jixiao::take_panic_note().unwrap_or_default();
+            log_error(
+                log_format,
+                "internal_error",
+                &format!("internal error: {note}"),
+            );
             ExitCode::from(2)
         }
     }
@@ -201,6 +294,7 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
                 // A department must not pass its self-check with a file the bureau cannot read.
                 log_error(
                     LogFormat::Text,
+                    "no_table",
                     "没有找到可读取的项目绩效目标表或申报表 (no table or form found); 财政局无法读取这些文件",
                 );
             }
@@ -214,10 +308,14 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
             fail_on,
             log_format,
             lang,
+            tables,
+            lock_wait,
         } => {
             let labels = jixiao::labels::Labels::new(&lang)?;
             let rules = jixiao::load_rules(read.rules.as_deref())?;
-            let options = read.options(output, report, labels);
+            let mut options = read.options(output, report, labels);
+            options.tables = tables;
+            options.lock_wait = std::time::Duration::from_secs_f64(lock_wait);
             let bar = progress_bar(quiet || log_format == LogFormat::Json);
             let progress = |event: Progress| match event {
                 Progress::Started { files } => bar.set_length(files as u64),
@@ -238,9 +336,9 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
 /// `check`'s output on stdout.
 fn print_findings(summary: &Summary, format: CheckFormat) {
     match format {
-        CheckFormat::Json => match jixiao::findings_pretty(&summary.findings) {
+        CheckFormat::Json => match jixiao::findings_pretty(summary) {
             Ok(text) => println!("{text}"),
-            Err(e) => log_error(LogFormat::Text, &e.to_string()),
+            Err(e) => log_error(LogFormat::Text, "internal_error", &e.to_string()),
         },
         CheckFormat::Table => {
             for f in &summary.findings {
@@ -268,12 +366,14 @@ fn print_findings(summary: &Summary, format: CheckFormat) {
     }
 }
 
-fn log_error(format: LogFormat, message: &str) {
+/// The line for a run that could not be done; `code` names what went wrong for log collectors.
+fn log_error(format: LogFormat, code: &str, message: &str) {
     match format {
         LogFormat::Text => eprintln!("jixiao: error: {message}"),
         LogFormat::Json => eprintln!(
             "{}",
-            serde_json::json!({"event": "error", "message": message})
+            serde_json::json!({"event": "error", "level": "error", "code": code,
+                "message": message})
         ),
     }
 }
@@ -291,11 +391,23 @@ fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOption
                 };
                 eprintln!("jixiao: {status}: {}: {reason}", input.path)
             }
-            LogFormat::Json => eprintln!(
-                "{}",
-                serde_json::json!({"event": "input", "path": input.path,
-                    "status": input.status, "reason": reason})
-            ),
+            LogFormat::Json => {
+                let code = input.code.map(|c| c.as_str()).unwrap_or("");
+                let level =
+                    input
+                        .code
+                        .map(|c| c.severity().as_str())
+                        .unwrap_or(match input.status {
+                            Status::Failed => "error",
+                            _ => "info",
+                        });
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"event": "input", "level": level, "code": code,
+                        "path": input.path, "status": input.status, "reason": reason,
+                        "run_id": summary.run_id})
+                )
+            }
         }
     }
     let nothing = jixiao::nothing_consolidated(summary);
@@ -307,9 +419,13 @@ fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOption
         LogFormat::Text => eprintln!("{}", closing_paragraph(summary, options)),
         LogFormat::Json => eprintln!(
             "{}",
-            serde_json::json!({"event": "summary", "totals": summary.totals,
+            serde_json::json!({"event": "summary",
+                "level": if code == 0 { "info" } else { "warning" },
+                "code": if code == 0 { "completed" } else { "completed_with_findings" },
+                "totals": summary.totals,
                 "summary": options.output, "report": options.report_path(),
-                "exit_code": code, "consolidated": !nothing})
+                "tables": options.tables, "run_id": summary.run_id, "exit_code": code,
+                "consolidated": !nothing})
         ),
     }
 }

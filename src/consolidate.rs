@@ -40,6 +40,8 @@ pub struct InputRecord {
     /// The input that is summarized instead of this one (same content, or the same department
     /// and year), or null.
     pub superseded_by: Option<String>,
+    /// The finding code that says why it was not read whole (none when it was).
+    pub code: Option<Code>,
 }
 
 /// The run's totals.
@@ -57,13 +59,23 @@ pub struct Totals {
     pub indicators: usize,
     pub unassigned: usize,
     pub duplicates_collapsed: usize,
+    /// Findings listed, by severity.
     pub findings: SeverityCounts,
+    /// Files in the searched folders that are neither inputs nor documents (not listed).
+    pub files_other: usize,
+    /// Findings not listed one by one: past `[findings] max_per_file_and_code` of one code in
+    /// one file, each file's rest is counted in one "and M more" finding.
+    pub findings_omitted: usize,
 }
 
 /// Everything the workbook and the report are written from.
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub tool: ToolInfo,
+    /// The run's id, in the summary's properties and the report alike: derived from the tool,
+    /// the rules and every input's path, status and content, so that the summary and report of
+    /// one run carry the same id, and a rerun over unchanged inputs writes the same bytes.
+    pub run_id: String,
     /// Where the rules came from.
     pub rules: RulesOrigin,
     pub inputs: Vec<InputRecord>,
@@ -292,13 +304,31 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
     let mut findings = Vec::with_capacity(outcomes.iter().map(|o| o.findings.len()).sum());
     let mut department_findings = Vec::new();
     let mut totals = Totals::default();
-    for (outcome, superseded_by) in outcomes.into_iter().zip(superseded) {
+    for (mut outcome, superseded_by) in outcomes.into_iter().zip(superseded) {
+        let (listed, omitted) = cap_findings(
+            std::mem::take(&mut outcome.findings),
+            &outcome.display,
+            rules,
+        );
+        outcome.findings = listed;
+        totals.findings_omitted += omitted;
         match outcome.status {
             Status::Ok => totals.files_ok += 1,
             Status::Skipped => totals.files_skipped += 1,
             Status::Failed => totals.files_failed += 1,
         }
+        let code = (outcome.status != Status::Ok)
+            .then(|| {
+                outcome
+                    .findings
+                    .iter()
+                    .find(|f| f.sheet.is_empty())
+                    .or(outcome.findings.first())
+                    .map(|f| f.code)
+            })
+            .flatten();
         inputs.push(InputRecord {
+            code,
             path: outcome.display,
             status: outcome.status,
             reason: outcome.reason,
@@ -338,8 +368,11 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
     totals.transfer_wan = round_amount(totals.transfer_wan);
     totals.findings = SeverityCounts::count(&findings);
 
+    let tool = ToolInfo::default();
+    let run_id = run_id(&tool, &rules.sha256(), &inputs);
     Summary {
-        tool: ToolInfo::default(),
+        run_id,
+        tool,
         rules: rules.origin.clone(),
         inputs,
         departments: Departments::new(departments),
@@ -350,4 +383,85 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         level1_categories: rules.categories.level1.clone(),
         rules_sha256: rules.sha256(),
     }
+}
+
+/// Keeps the first `[findings] max_per_file_and_code` findings of each code of one file, and
+/// counts the rest in one more finding of that code, about the file, after the others. Returns
+/// the findings listed and how many were left out.
+fn cap_findings(
+    findings: Vec<Finding>,
+    file: &str,
+    rules: &crate::rules::Rules,
+) -> (Vec<Finding>, usize) {
+    let max = rules.findings.max_per_file_and_code;
+    if findings.len() <= max {
+        return (findings, 0);
+    }
+    let mut counts: BTreeMap<Code, usize> = BTreeMap::new();
+    // Omitted findings by code, in the order their codes were first cut: (count, first one).
+    let mut cut: Vec<(Code, usize, Finding)> = Vec::new();
+    let mut listed = Vec::with_capacity(findings.len().min(max * 8));
+    for f in findings {
+        let n = counts.entry(f.code).or_default();
+        *n += 1;
+        if *n <= max {
+            listed.push(f);
+        } else if let Some(c) = cut.iter_mut().find(|c| c.0 == f.code) {
+            c.1 += 1;
+        } else {
+            cut.push((f.code, 1, f));
+        }
+    }
+    let mut omitted = 0;
+    for (code, n, first) in cut {
+        omitted += n;
+        let site = Site {
+            file,
+            sheet: &first.sheet,
+        };
+        let mut more = site.about_sheet(
+            code,
+            format!(
+                "{file}: 另有 {n} 条同类问题 ({}) 未逐条列出,首条: {} (and {n} more {} findings in this file, not listed one by one; [findings] max_per_file_and_code = {max})",
+                code.as_str(),
+                first.message.chars().take(200).collect::<String>(),
+                code.as_str()
+            ),
+        );
+        more.department = first.department;
+        listed.push(more);
+    }
+    listed.shrink_to_fit();
+    (listed, omitted)
+}
+
+/// The run id: 32 hex digits of SHA-256 over the tool, the rules and every input's path,
+/// status, reason and content hash.
+fn run_id(tool: &ToolInfo, rules_sha256: &str, inputs: &[InputRecord]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [tool.name, tool.version, rules_sha256] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    for i in inputs {
+        let status = match i.status {
+            Status::Ok => "ok",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+        };
+        for part in [
+            i.path.as_str(),
+            status,
+            i.reason.as_deref().unwrap_or(""),
+            i.sha256.as_deref().unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use compact_str::CompactString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::grid::CellRef;
 
 /// How much a finding matters to the person reading the summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// A figure cannot be trusted as it stands, or data could not be read.
@@ -43,7 +43,7 @@ impl Severity {
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, $severity:ident, $meaning:literal; )*) => {
         /// Every finding code. The snake_case names are stable: scheduled jobs match on them.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum Code {
             $( $(#[$doc])* #[serde(rename = $code)] $variant, )*
         }
@@ -161,12 +161,20 @@ codes! {
     NotApplicable = "not_applicable", Info, "A row of a form's indicator block says it does not apply (本项目不适用此指标, 无, 是否适用: 否); it is not an indicator.";
     /// A self-evaluation table, set aside.
     SelfEvaluation = "self_evaluation", Info, "The sheet is a 绩效自评表 (last year's results against last year's targets: 实际完成值, 得分 …), not this year's targets; it was set aside.";
+    /// A file or folder left out by `--exclude`.
+    Excluded = "excluded", Info, "The file or folder matched an --exclude pattern; it is listed, not read.";
+    /// A summary, report or table jixiao wrote.
+    OwnOutput = "own_output", Info, "The file is a summary or report jixiao wrote (this run's own target, or marked as jixiao's); it is not read as an input.";
+    /// Reading the file took longer than `--file-timeout`.
+    ReadTimeout = "read_timeout", Error, "Reading the file took longer than --file-timeout; it was stopped, nothing from it is in the summary, and the run went on.";
+    /// The process reading the file ended abnormally.
+    ReaderCrashed = "reader_crashed", Error, "The process reading the file ended abnormally (out of memory, or a fault in a library); nothing from it is in the summary, and the run went on.";
 }
 
 /// What a finding is about, recorded by the stage that raised it, which knew. The summary shows
 /// the finding there (a fill, and the link from its row of 问题); the JSON report names its
 /// source cell instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Subject {
     /// The input, or one of its sheets, as a whole: its row in the 说明 sheet's input list.
     Input,
@@ -186,7 +194,7 @@ pub enum Subject {
 }
 
 /// What of a department's table a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DepartmentField {
     /// The table as a whole, or its name.
     Name,
@@ -201,7 +209,7 @@ pub enum DepartmentField {
 }
 
 /// What of a project a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProjectField {
     Name,
     Budget,
@@ -210,7 +218,7 @@ pub enum ProjectField {
 }
 
 /// What of an indicator a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IndicatorField {
     Name,
     Operator,
@@ -232,7 +240,7 @@ impl Subject {
 }
 
 /// One thing noticed about an input, with where it is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,

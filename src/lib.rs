@@ -23,6 +23,12 @@
 //! (domain knowledge from `templates/rules.toml`), [`labels`] (the workbook's words per
 //! language, `templates/headers.toml`) and [`sheets`] (the summary's column tables).
 //!
+//! Around the stages: `run` checks, before anything is read, that the outputs can be written,
+//! are not inputs nor each other, and locks them; `scratch` names jixiao's temporary and lock
+//! files and removes them when a run is interrupted; `worker` runs the per-file pipeline in
+//! reading processes of their own (the command line's choice), so that a file that hangs or
+//! exhausts memory fails alone.
+//!
 //! `pipeline` runs read → store for one file and maps that over all files with rayon. Each
 //! finding records its subject (an indicator, a project's amount, a declared figure) where it
 //! is raised, so the workbook places it without unpacking any department; each department is
@@ -37,6 +43,7 @@ pub mod model;
 pub mod rules;
 pub mod sheets;
 pub mod template;
+pub mod worker;
 
 mod check;
 mod classify;
@@ -48,17 +55,21 @@ mod normalize;
 mod pipeline;
 mod read;
 mod report;
+mod run;
+mod scratch;
 mod store;
 mod text;
 mod write;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 // What a run is asked, and what it gives.
 pub use consolidate::{InputRecord, Summary, Totals};
 pub use discover::Status;
 pub use read::Limits;
 pub use report::findings_pretty;
+pub use scratch::{install_quiet_panic_hook, install_signal_cleanup, take_panic_note};
 pub use write::{
     MAX_NOTES, WorkbookOptions, WriteError, write_report, write_workbook, write_workbook_with,
 };
@@ -93,6 +104,30 @@ pub struct ConsolidateOptions {
     pub labels: labels::Labels,
     /// Caps on what one file may cost to read.
     pub limits: Limits,
+    /// `--exclude` patterns: files and folders left out (and listed as excluded).
+    pub exclude: Vec<String>,
+    /// Read each file in a process of its own, bounded in time and memory (the command line
+    /// does); None: in this process, on threads.
+    pub isolation: Option<worker::Isolation>,
+    /// `--tables DIR`: where the flat tables go, if anywhere.
+    pub tables: Option<PathBuf>,
+    /// How long to wait for another run that holds a lock on one of the targets.
+    pub lock_wait: Duration,
+}
+
+/// The most reading threads (or processes) per core: more only queue for the same cores (and a
+/// share's latency is already covered twice over).
+pub const MAX_JOBS_PER_CORE: usize = 4;
+
+/// The number of reading threads or processes a run uses for `requested` (0: one per core),
+/// capped at [`MAX_JOBS_PER_CORE`] per core and at the number of files.
+pub fn effective_jobs(requested: usize, files: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = if requested == 0 { cores } else { requested };
+    wanted
+        .min(cores * MAX_JOBS_PER_CORE)
+        .min(files.max(1))
+        .max(1)
 }
 
 /// Which findings make a completed run exit with code 1.
@@ -136,7 +171,35 @@ impl ConsolidateOptions {
             jobs: 0,
             labels: labels::Labels::default(),
             limits: Limits::default(),
+            exclude: Vec::new(),
+            isolation: None,
+            tables: None,
+            lock_wait: Duration::from_secs(120),
         }
+    }
+
+    /// Everything this run writes, for the checks made before it reads anything.
+    fn targets(&self) -> Vec<run::Target> {
+        let mut targets = vec![
+            run::Target {
+                what: "-o",
+                path: self.output.clone(),
+                is_dir: false,
+            },
+            run::Target {
+                what: "--report",
+                path: self.report_path(),
+                is_dir: false,
+            },
+        ];
+        if let Some(dir) = &self.tables {
+            targets.push(run::Target {
+                what: "--tables",
+                path: dir.clone(),
+                is_dir: true,
+            });
+        }
+        targets
     }
 
     /// The report's path: as given, or the summary's path with the extension .json.
@@ -157,45 +220,110 @@ pub enum Error {
     Labels(#[from] labels::LabelsError),
     #[error("no input file found: {0}")]
     NoInputs(String),
-    #[error("cannot write {path}: 目录 {dir} 不存在 (no such directory)")]
-    NoOutputDirectory { path: String, dir: String },
+    #[error(transparent)]
+    Output(#[from] run::OutputError),
+    #[error("{0}")]
+    Exclude(String),
     #[error("cannot start worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error("cannot write the outputs: {0}; the previous summary and report are unchanged")]
+    WriteAborted(String),
+    #[error("--tables: {0}")]
+    Tables(String),
+}
+
+impl Error {
+    /// A stable name for what went wrong, for log collectors (`code` of the JSON error line).
+    pub fn code(&self) -> &'static str {
+        use run::OutputError as O;
+        match self {
+            Error::Rules(_) => "bad_rules",
+            Error::Labels(_) | Error::Exclude(_) => "bad_arguments",
+            Error::NoInputs(_) => "no_inputs",
+            Error::Output(O::Locked { .. }) => "locked",
+            Error::Output(O::IsInput { .. } | O::SameTarget { .. }) => "output_conflict",
+            Error::Output(_) => "output_not_writable",
+            Error::Threads(_) => "no_threads",
+            Error::Write(_) | Error::WriteAborted(_) | Error::Tables(_) => "write_failed",
+        }
+    }
 }
 
 /// Discovers, reads and checks every input, then writes the summary workbook and the report.
 /// `progress` is told the number of files once, then called after each file.
+///
+/// Before the first input is read: the targets are checked (their directories there and
+/// writable, the summary and report two files), each is locked against another run (waiting
+/// up to `lock_wait`), temporary files killed runs left for them are removed, and a target that
+/// is also an input is refused — unless it is a summary or report jixiao wrote, which is then
+/// listed as this run's own output and not read.
 pub fn consolidate(
     options: &ConsolidateOptions,
     rules: &Rules,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, Error> {
-    // A directory that is not there would only show when the outputs are written, after
-    // every input has been read: at 20,000 files, a minute later.
-    for path in [options.output.clone(), options.report_path()] {
-        let dir = write::target_dir(&path);
-        if !dir.is_dir() {
-            return Err(Error::NoOutputDirectory {
-                path: path.display().to_string(),
-                dir: dir.display().to_string(),
-            });
+    let targets = options.targets();
+    run::check_targets(&targets)?;
+    // The workbook's sheets are staged in the temporary directory (TMPDIR) first.
+    run::check_temp_dir()?;
+    // In path order, so that two runs with crossed targets cannot wait on each other for long.
+    let mut lock_order: Vec<&run::Target> = targets.iter().collect();
+    lock_order.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut locks = Vec::new();
+    for t in lock_order {
+        locks.push(run::acquire(&t.path, options.lock_wait)?);
+    }
+    for t in &targets {
+        if t.is_dir {
+            for table in write::TABLE_FILES {
+                scratch::remove_stale(&t.path.join(table));
+            }
+        } else {
+            scratch::remove_stale(&t.path);
         }
     }
-    let summary = build_summary(options, rules, progress)?;
-    // Both outputs are complete before either replaces its target, so a failure while writing
-    // leaves the previous summary and report together.
-    let (workbook, report) = write::stage_outputs(
-        &summary,
-        &options.output,
-        &options.report_path(),
-        &WorkbookOptions::new(&options.labels),
-    );
-    let (workbook, report) = (workbook?, report?);
+    let summary = collect(options, rules, progress, &targets)?;
+    write_outputs(&summary, options)?;
+    drop(locks);
+    Ok(summary)
+}
+
+/// Stages both outputs (and the tables), then renames them into place, the summary first; the
+/// report carries the summary's SHA-256. A panic while writing (the writer's temporary files on
+/// a full disk) fails the run cleanly, leaving the previous outputs as they were.
+fn write_outputs(summary: &Summary, options: &ConsolidateOptions) -> Result<(), Error> {
+    let staged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write::stage_outputs(
+            summary,
+            &options.output,
+            &options.report_path(),
+            &WorkbookOptions::new(&options.labels),
+        )
+    }));
+    let (workbook, report) = staged.map_err(|_| {
+        Error::WriteAborted(
+            scratch::take_panic_note().unwrap_or_else(|| "the workbook writer failed".into()),
+        )
+    })?;
+    let (mut workbook, mut report) = (workbook?, report?);
+    let sha = workbook.sha256()?;
+    report.patch_from_end(write::REPORT_SHA_FROM_END, sha.as_bytes())?;
+    let tables = match &options.tables {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Tables(format!("{}: {e}", dir.display())))?;
+            write::stage_tables(summary, dir).map_err(|e| Error::Tables(e.to_string()))?
+        }
+        None => Vec::new(),
+    };
     workbook.commit()?;
     report.commit()?;
-    Ok(summary)
+    for t in tables {
+        t.commit()?;
+    }
+    Ok(())
 }
 
 /// A progress event.
@@ -211,8 +339,21 @@ pub fn build_summary(
     rules: &Rules,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Summary, Error> {
+    collect(options, rules, progress, &[])
+}
+
+fn collect(
+    options: &ConsolidateOptions,
+    rules: &Rules,
+    progress: &(dyn Fn(Progress) + Sync),
+    targets: &[run::Target],
+) -> Result<Summary, Error> {
     let inputs = &options.inputs;
-    let found = discover::discover(inputs);
+    let discover_options = discover::DiscoverOptions {
+        exclude: options.exclude.clone(),
+    };
+    let mut found = discover::discover(inputs, &discover_options).map_err(Error::Exclude)?;
+    run::keep_outputs_out(&mut found, targets)?;
     if found.files.is_empty() {
         let reasons: Vec<String> = found
             .set_aside
@@ -229,17 +370,21 @@ pub fn build_summary(
     progress(Progress::Started {
         files: found.files.len(),
     });
-    let mut outcomes =
-        pipeline::process_all(&found.files, rules, &options.limits, options.jobs, &|| {
-            progress(Progress::FileDone)
-        })?;
+    let jobs = effective_jobs(options.jobs, found.files.len());
+    let done = || progress(Progress::FileDone);
+    let mut outcomes = match &options.isolation {
+        Some(iso) => worker::process_all(&found.files, rules, &options.limits, jobs, iso, &done),
+        None => pipeline::process_all(&found.files, rules, &options.limits, jobs, &done)?,
+    };
     outcomes.extend(
         found
             .set_aside
             .iter()
             .map(|s| Outcome::set_aside(&s.display, s.status, s.code, &s.reason)),
     );
-    Ok(consolidate::consolidate(outcomes, rules))
+    let mut summary = consolidate::consolidate(outcomes, rules);
+    summary.totals.files_other = found.other_files;
+    Ok(summary)
 }
 
 /// Writes the blank input workbook of `jixiao template`, atomically.
@@ -264,7 +409,8 @@ pub fn write_form_template(rules: &Rules, path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Loads the rules: the file given, or the built-in ones.
+/// Loads the rules: the file given (a regular file, at most [`rules::MAX_RULES_BYTES`]), or the
+/// built-in ones.
 pub fn load_rules(path: Option<&Path>) -> Result<Rules, Error> {
     Ok(match path {
         Some(p) => Rules::from_file(p)?,

@@ -20,14 +20,14 @@ use crate::store::StoredDepartment;
 use crate::{check, classify, extract, layout, normalize, read};
 
 /// What became of one sheet of an input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SheetRecord {
     pub name: String,
     pub status: SheetStatus,
 }
 
 /// What one sheet held, or why it was not read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SheetStatus {
     /// Read as a department's table of projects.
     Table,
@@ -80,7 +80,7 @@ impl SheetStatus {
 }
 
 /// Everything one input produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileOutcome {
     pub display: String,
     pub status: Status,
@@ -120,12 +120,20 @@ pub fn process_file(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOu
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         process_file_inner(input, rules, limits)
     }));
-    attempt.unwrap_or_else(|_| {
+    attempt.unwrap_or_else(|payload| {
+        // What went wrong and where, for the bug report the code asks for.
+        let what = crate::scratch::take_panic_note().unwrap_or_else(|| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default()
+        });
         FileOutcome::set_aside(
             &input.display,
             Status::Failed,
             Code::InternalError,
-            "jixiao 处理该文件时出错 (internal error while processing this file)",
+            &format!("jixiao 处理该文件时出错 (internal error while processing this file): {what}"),
         )
     })
 }
@@ -139,6 +147,22 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
                 Status::Skipped,
                 Code::UnsupportedFormat,
                 &reason,
+            );
+        }
+        Err(read::ReadError::OwnOutput(reason)) => {
+            return FileOutcome::set_aside(
+                &input.display,
+                Status::Skipped,
+                Code::OwnOutput,
+                &reason,
+            );
+        }
+        Err(e @ read::ReadError::NotRegular) => {
+            return FileOutcome::set_aside(
+                &input.display,
+                Status::Skipped,
+                Code::NotAFile,
+                &e.to_string(),
             );
         }
         Err(e) => {

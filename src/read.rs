@@ -32,6 +32,7 @@ mod spreadsheetml;
 mod text;
 mod xls_scan;
 mod xlsb;
+mod xlsb_scan;
 mod xlsx;
 mod xlsx_merges;
 mod xml;
@@ -82,6 +83,10 @@ pub enum ReadError {
     Empty,
     #[error("这是一个目录,不是文件 (a directory, not a file)")]
     Directory,
+    #[error(
+        "不是普通文件 (管道、套接字或设备),未读取 (not a regular file: a FIFO, socket or device)"
+    )]
+    NotRegular,
     #[error("文件在读取时仍在被写入 (the file kept changing while it was read)")]
     Changing,
     #[error("cannot read the file: {0}")]
@@ -105,6 +110,9 @@ pub enum ReadError {
     /// The bytes are something jixiao does not read (a PDF, a Word file…) under a workbook's name.
     #[error("{0}")]
     Unsupported(String),
+    /// A summary or report jixiao wrote, recognised by its marks.
+    #[error("{0}")]
+    OwnOutput(String),
     #[error("not a readable {format} workbook: {message}")]
     Workbook {
         format: &'static str,
@@ -143,13 +151,10 @@ fn zip_password(e: &zip::result::ZipError) -> bool {
 pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, ReadError> {
     let (bytes, metadata) = read_stable(&input.path, limits)?;
     let sha256 = hex(&Sha256::digest(&bytes));
-    let changed_since_listing = input.listed.as_ref().is_some_and(|listed| {
-        let modified = match (listed.modified, metadata.modified().ok()) {
-            (Some(then), Some(now)) => then != now,
-            _ => false,
-        };
-        listed.len != metadata.len() || modified
-    });
+    let changed_since_listing = input
+        .listed
+        .as_ref()
+        .is_some_and(|listed| *listed != crate::discover::Listed::of(&metadata));
     let named = input.format;
     let ext = input
         .path
@@ -174,6 +179,12 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         _ => {}
     }
     let (format, format_note) = match sniffed {
+        Sniffed::Unknown if named == Format::Et => {
+            return Err(ReadError::Unsupported(format!(
+                "文件是 WPS 表格 (.{ext}) 的专有格式,jixiao 不读取;请在 WPS 中另存为 .xlsx 或 .xls (a WPS spreadsheet in WPS's own format; save it as .xlsx or .xls)"
+            )));
+        }
+        Sniffed::Own(what) => return Err(ReadError::OwnOutput(what.to_string())),
         Sniffed::Unknown | Sniffed::Word97 => (Some(named), None),
         Sniffed::Encrypted => return Err(ReadError::Encrypted),
         Sniffed::Workbook(actual) if actual == named => (Some(actual), None),
@@ -208,6 +219,8 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
             &sheet_name,
             limits,
         ),
+        // Only when its bytes say nothing (handled above): never reached with a real workbook.
+        Some(Format::Et) => return Err(ReadError::Unsupported(String::new())),
         Some(Format::Xlsx) => {
             check_archive(&bytes, limits, "xlsx")?;
             xlsx::read_xlsx(&bytes, limits)?
@@ -219,6 +232,7 @@ pub fn read_file(input: &InputFile, limits: &Limits) -> Result<FileContent, Read
         }
         Some(Format::Xlsb) => {
             check_archive(&bytes, limits, "xlsb")?;
+            xlsb_scan::check(&bytes, limits)?;
             xlsb::read_xlsb(bytes, limits)?
         }
         Some(Format::Ods) => {
@@ -268,6 +282,7 @@ fn format_name_zh(format: Format) -> &'static str {
         Format::Docx => " Word 文档 (docx)",
         Format::SpreadsheetMl => " Excel 2003 XML 表格 (SpreadsheetML)",
         Format::Doc => " Word 97-2003 文档 (doc)",
+        Format::Et => " WPS 表格",
     }
 }
 
@@ -281,6 +296,7 @@ fn format_name_en(format: Format) -> &'static str {
         Format::Docx => "a Word document (docx)",
         Format::SpreadsheetMl => "an Excel 2003 XML spreadsheet (SpreadsheetML)",
         Format::Doc => "a Word 97-2003 document (doc)",
+        Format::Et => "a WPS spreadsheet",
     }
 }
 
@@ -327,17 +343,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.txt");
         std::fs::write(&path, "序号\t项目名称\n").expect("write");
-        let listed = crate::discover::Listed {
-            len: 3,
-            modified: None,
-        };
+        let mut listed = crate::discover::Listed::of(&std::fs::metadata(&path).expect("meta"));
+        listed.len = 3;
         let content = read_file(&input(&path, Some(listed)), &Limits::default()).expect("read");
         assert!(content.changed_since_listing);
         let meta = std::fs::metadata(&path).expect("meta");
-        let same = crate::discover::Listed {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        };
+        let same = crate::discover::Listed::of(&meta);
         let content = read_file(&input(&path, Some(same)), &Limits::default()).expect("read");
         assert!(!content.changed_since_listing);
     }

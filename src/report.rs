@@ -19,31 +19,62 @@ use crate::finding::{Code, Finding, Severity};
 use crate::grid::CellRef;
 use crate::model::{self, Declared, Department, Detail, NameSource};
 
+/// The version of the report's layout: raised when a key changes meaning or goes away (keys are
+/// only ever added, and adding one does not raise it).
+pub const REPORT_VERSION: u32 = 1;
+
+/// The report ends with the summary's SHA-256 and `"}}` (the summary object and the report
+/// closing): where the hash is, counted back from the end of the report (a newline follows it).
+pub const SHA_FROM_END: u64 = 64 + 3 + 1;
+
+/// What the hash of the summary reads as until it is known.
+const SHA_PLACEHOLDER: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
 /// Writes the report, compact. Compact: the report is read by programs, and indented it was
-/// twice the size (2.3 GB at 20,000 files); `jq .` shows it indented.
+/// twice the size (2.3 GB at 20,000 files); `jq .` shows it indented. The hash of the summary
+/// it goes with is written over the placeholder once the summary is complete ([`SHA_FROM_END`]).
 pub fn write(summary: &Summary, out: &mut impl Write) -> serde_json::Result<()> {
     serde_json::to_writer(out, &Report::new(summary))
 }
 
 /// The findings alone, as the report's `findings` array (what `jixiao check --format json`
 /// prints), indented.
-pub fn findings_pretty(findings: &[Finding]) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&findings.iter().map(FindingOut).collect::<Vec<_>>())
+pub fn findings_pretty(summary: &Summary) -> serde_json::Result<String> {
+    let ids = Ids::new(summary);
+    let findings: Vec<FindingOut<'_>> = summary
+        .findings
+        .iter()
+        .map(|f| FindingOut(f, Some(&ids)))
+        .collect();
+    serde_json::to_string_pretty(&findings)
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
+    report_version: u32,
+    run_id: &'a str,
     tool: Tool<'a>,
     rules: String,
     inputs: Vec<InputOut<'a>>,
     departments: DepartmentsOut<'a>,
     totals: &'a Totals,
     findings: FindingsOut<'a>,
+    /// Last, so that its hash can be written in once the summary is complete.
+    summary: SummaryFileOut,
+}
+
+/// The summary this report goes with, by its SHA-256 (not by its path: the same inputs give
+/// the same report whatever the summary is called).
+#[derive(Serialize)]
+struct SummaryFileOut {
+    sha256: &'static str,
 }
 
 impl<'a> Report<'a> {
     fn new(summary: &'a Summary) -> Report<'a> {
         Report {
+            report_version: REPORT_VERSION,
+            run_id: &summary.run_id,
             tool: Tool {
                 name: summary.tool.name,
                 version: summary.tool.version,
@@ -52,8 +83,62 @@ impl<'a> Report<'a> {
             inputs: summary.inputs.iter().map(InputOut::new).collect(),
             departments: DepartmentsOut(summary),
             totals: &summary.totals,
-            findings: FindingsOut(&summary.findings),
+            findings: FindingsOut(&summary.findings, Ids::new(summary)),
+            summary: SummaryFileOut {
+                sha256: SHA_PLACEHOLDER,
+            },
         }
+    }
+}
+
+/// Where the departments' projects and indicators start in the run's numbering: the ids that
+/// join departments, projects, indicators and findings (department_id is the 部门编号 of 汇总
+/// and 合计; project_id a project's row in 汇总 counted from 1; indicator_id its row in 指标).
+pub struct Ids {
+    /// (file, sheet) → department index.
+    departments: std::collections::HashMap<(String, String), usize>,
+    /// Each department's number less one: its group's (the forms of one department, from
+    /// several files, share one row of 合计 and one 部门编号).
+    pub group_of: Vec<usize>,
+    pub project_start: Vec<usize>,
+    pub indicator_start: Vec<usize>,
+}
+
+impl Ids {
+    pub fn new(summary: &Summary) -> Ids {
+        let mut ids = Ids {
+            departments: Default::default(),
+            group_of: (0..summary.departments.len()).collect(),
+            project_start: Vec::with_capacity(summary.departments.len()),
+            indicator_start: Vec::with_capacity(summary.departments.len()),
+        };
+        let (mut projects, mut indicators) = (0, 0);
+        for (n, h) in summary.departments.heads().enumerate() {
+            ids.departments
+                .insert((h.about.file.clone(), h.about.sheet.clone()), n);
+            ids.project_start.push(projects);
+            ids.indicator_start.push(indicators);
+            projects += h.projects();
+            indicators += h.figures.indicators;
+        }
+        for (g, range) in summary.groups.iter().enumerate() {
+            for d in range.clone() {
+                if let Some(slot) = ids.group_of.get_mut(d) {
+                    *slot = g;
+                }
+            }
+        }
+        ids
+    }
+
+    /// The department (index) and project (index over the run) a finding is about.
+    pub fn of_finding(&self, f: &Finding) -> (Option<usize>, Option<usize>) {
+        let d = self
+            .departments
+            .get(&(f.file.to_string(), f.sheet.to_string()))
+            .copied();
+        let p = d.and_then(|d| f.subject.project().map(|p| self.project_start[d] + p));
+        (d, p)
     }
 }
 
@@ -71,6 +156,7 @@ struct InputOut<'a> {
     sha256: Option<&'a str>,
     sheets: Vec<SheetOut<'a>>,
     superseded_by: Option<&'a str>,
+    code: Option<Code>,
 }
 
 impl<'a> InputOut<'a> {
@@ -89,6 +175,7 @@ impl<'a> InputOut<'a> {
                 })
                 .collect(),
             superseded_by: input.superseded_by.as_deref(),
+            code: input.code,
         }
     }
 }
@@ -106,8 +193,17 @@ impl Serialize for DepartmentsOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let departments = &self.0.departments;
         let mut seq = serializer.serialize_seq(Some(departments.len()))?;
-        for d in departments.iter() {
-            seq.serialize_element(&DepartmentOut::new(&d))?;
+        let (mut project, mut indicator) = (1, 1);
+        let group_of = Ids::new(self.0).group_of;
+        for (n, d) in departments.iter().enumerate() {
+            let ids = RunIds {
+                department: group_of.get(n).copied().unwrap_or(n) + 1,
+                first_project: project,
+                first_indicator: indicator,
+            };
+            project += d.projects.len();
+            indicator += d.indicator_count();
+            seq.serialize_element(&DepartmentOut::new(&d, ids))?;
         }
         seq.end()
     }
@@ -123,6 +219,7 @@ struct DepartmentOut<'a> {
     declared: DeclaredOut,
     projects: Vec<ProjectOut<'a>>,
     unassigned: Vec<UnassignedOut<'a>>,
+    department_id: usize,
     overall: Option<OverallOut<'a>>,
 }
 
@@ -140,9 +237,25 @@ struct OverallOut<'a> {
     indicators: Vec<IndicatorOut<'a>>,
 }
 
+/// A department's number and where its projects and indicators start in the run's numbering.
+#[derive(Clone, Copy)]
+struct RunIds {
+    department: usize,
+    first_project: usize,
+    first_indicator: usize,
+}
+
 impl<'a> DepartmentOut<'a> {
-    fn new(d: &'a Department) -> DepartmentOut<'a> {
+    fn new(d: &'a Department, ids: RunIds) -> DepartmentOut<'a> {
         let sheet = d.about.sheet.as_str();
+        let department_id = ids.department;
+        // Indicators are numbered as 指标 lists them: the projects' in order, then the
+        // unassigned ones.
+        let mut indicator = ids.first_indicator;
+        let mut next_indicator = || {
+            indicator += 1;
+            indicator - 1
+        };
         DepartmentOut {
             name: &d.about.name,
             name_source: NameSourceOut(sheet, d.about.name_source),
@@ -153,7 +266,15 @@ impl<'a> DepartmentOut<'a> {
             projects: d
                 .projects
                 .iter()
-                .map(|p| ProjectOut::new(p, sheet))
+                .enumerate()
+                .map(|(i, p)| {
+                    let ids = IndicatorIds {
+                        department_id,
+                        project_id: Some(ids.first_project + i),
+                        indicator_id: 0,
+                    };
+                    ProjectOut::new(p, sheet, ids, &mut next_indicator)
+                })
                 .collect(),
             unassigned: d
                 .unassigned
@@ -161,9 +282,18 @@ impl<'a> DepartmentOut<'a> {
                 .map(|u| UnassignedOut {
                     after_seq: u.after_seq.as_deref(),
                     after_project: u.after_project.as_deref(),
-                    indicator: IndicatorOut::new(&u.indicator, sheet),
+                    indicator: IndicatorOut::new(
+                        &u.indicator,
+                        sheet,
+                        IndicatorIds {
+                            department_id,
+                            project_id: None,
+                            indicator_id: next_indicator(),
+                        },
+                    ),
                 })
                 .collect(),
+            department_id,
             overall: d.overall.as_deref().map(|o| OverallOut {
                 budget_wan: o.budget_wan,
                 fiscal_wan: o.fiscal_wan,
@@ -176,7 +306,14 @@ impl<'a> DepartmentOut<'a> {
                 indicators: o
                     .indicators
                     .iter()
-                    .map(|i| IndicatorOut::new(i, sheet))
+                    .map(|i| {
+                        let ids = IndicatorIds {
+                            department_id,
+                            project_id: None,
+                            indicator_id: next_indicator(),
+                        };
+                        IndicatorOut::new(i, sheet, ids)
+                    })
                     .collect(),
             }),
         }
@@ -254,10 +391,25 @@ struct ProjectOut<'a> {
     long_term_goal: Option<&'a str>,
     long_term_indicators: Vec<IndicatorOut<'a>>,
     attributes: &'a [Detail],
+    department_id: usize,
+    project_id: Option<usize>,
+}
+
+/// The ids an indicator row carries.
+#[derive(Clone, Copy, Serialize)]
+struct IndicatorIds {
+    department_id: usize,
+    project_id: Option<usize>,
+    indicator_id: usize,
 }
 
 impl<'a> ProjectOut<'a> {
-    fn new(p: &'a model::Project, sheet: &'a str) -> ProjectOut<'a> {
+    fn new(
+        p: &'a model::Project,
+        sheet: &'a str,
+        ids: IndicatorIds,
+        next_indicator: &mut impl FnMut() -> usize,
+    ) -> ProjectOut<'a> {
         let form = p.form.as_deref();
         ProjectOut {
             seq: &p.seq,
@@ -272,7 +424,13 @@ impl<'a> ProjectOut<'a> {
             indicators: p
                 .indicators
                 .iter()
-                .map(|i| IndicatorOut::new(i, sheet))
+                .map(|i| {
+                    let ids = IndicatorIds {
+                        indicator_id: next_indicator(),
+                        ..ids
+                    };
+                    IndicatorOut::new(i, sheet, ids)
+                })
                 .collect(),
             finding_count: p.finding_count,
             source_kind: p.source_kind().as_str(),
@@ -285,11 +443,13 @@ impl<'a> ProjectOut<'a> {
                 .map(|f| {
                     f.long_term_indicators
                         .iter()
-                        .map(|i| IndicatorOut::new(i, sheet))
+                        .map(|i| IndicatorOut::with_ids(i, sheet, None))
                         .collect()
                 })
                 .unwrap_or_default(),
             attributes: form.map_or(&[], |f| f.attributes.as_slice()),
+            department_id: ids.department_id,
+            project_id: ids.project_id,
         }
     }
 }
@@ -321,6 +481,9 @@ struct IndicatorOut<'a> {
     weight: Option<f64>,
     prior_actual: Option<&'a str>,
     details: &'a [Detail],
+    /// Its row of 指标 and what it belongs to; none for a long-term indicator, which has no row.
+    #[serde(flatten)]
+    ids: Option<IndicatorIds>,
 }
 
 #[derive(Serialize)]
@@ -331,7 +494,15 @@ struct RawOut<'a> {
 }
 
 impl<'a> IndicatorOut<'a> {
-    fn new(i: &'a model::Indicator, sheet: &'a str) -> IndicatorOut<'a> {
+    fn new(i: &'a model::Indicator, sheet: &'a str, ids: IndicatorIds) -> IndicatorOut<'a> {
+        IndicatorOut::with_ids(i, sheet, Some(ids))
+    }
+
+    fn with_ids(
+        i: &'a model::Indicator,
+        sheet: &'a str,
+        ids: Option<IndicatorIds>,
+    ) -> IndicatorOut<'a> {
         let extra = i.extra.as_deref();
         IndicatorOut {
             name: &i.name,
@@ -354,21 +525,23 @@ impl<'a> IndicatorOut<'a> {
             weight: extra.and_then(|e| e.weight),
             prior_actual: extra.and_then(|e| e.prior_actual.as_deref()),
             details: extra.map_or(&[], |e| e.details.as_slice()),
+            ids,
         }
     }
 }
 
-struct FindingsOut<'a>(&'a [Finding]);
+struct FindingsOut<'a>(&'a [Finding], Ids);
 
 impl Serialize for FindingsOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(FindingOut))
+        serializer.collect_seq(self.0.iter().map(|f| FindingOut(f, Some(&self.1))))
     }
 }
 
 /// One finding: severity, code, file, department, sheet, cell ("" when about a whole file or
-/// sheet) and message.
-struct FindingOut<'a>(&'a Finding);
+/// sheet) and message; then the department and project it is about (null when about a file,
+/// or a table not summarized).
+struct FindingOut<'a>(&'a Finding, Option<&'a Ids>);
 
 impl Serialize for FindingOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -381,9 +554,14 @@ impl Serialize for FindingOut<'_> {
             sheet: &'a str,
             cell: CellOut,
             message: &'a str,
+            department_id: Option<usize>,
+            project_id: Option<usize>,
         }
         let f = self.0;
+        let (d, p) = self.1.map_or((None, None), |ids| ids.of_finding(f));
         Out {
+            department_id: d.map(|d| self.1.map_or(d, |ids| ids.group_of[d]) + 1),
+            project_id: p.map(|p| p + 1),
             severity: f.severity,
             code: f.code,
             file: &f.file,

@@ -75,7 +75,30 @@ struct RawRules {
     template: TemplateRules,
     categories: CategoryRules,
     form: form::RawForm,
+    /// Absent from rules files copied before it existed: then the defaults.
+    #[serde(default)]
+    findings: FindingRules,
 }
+
+/// How findings are listed (see `[findings]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingRules {
+    /// Findings of one code in one file listed one by one at most; the rest are counted in one
+    /// more finding ("and M more"), so that one broken file cannot bury the others.
+    pub max_per_file_and_code: usize,
+}
+
+impl Default for FindingRules {
+    fn default() -> Self {
+        FindingRules {
+            max_per_file_and_code: 1000,
+        }
+    }
+}
+
+/// The largest rules file read (the built-in one is 12 KB).
+pub const MAX_RULES_BYTES: u64 = 1024 * 1024;
 
 /// The framework's categories and the keyword rules that infer them (see `[categories]`).
 #[derive(Debug, Clone, Deserialize)]
@@ -309,6 +332,7 @@ pub struct Rules {
     category_words: WordSet,
     category_word_rule: Vec<usize>,
     pub checks: CheckRules,
+    pub findings: FindingRules,
     pub template: TemplateRules,
     pub categories: CategoryRules,
     /// How forms (申报表, 部门整体 tables) are read.
@@ -331,11 +355,40 @@ impl Rules {
     }
 
     /// Loads a rules file given with `--rules`.
+    /// Only a regular file is read (a FIFO would block for ever, a device never end), and no
+    /// more than [`MAX_RULES_BYTES`] of it.
     pub fn from_file(path: &Path) -> Result<Rules, RulesError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Io {
+        use std::io::Read;
+        let io = |source: std::io::Error| RulesError::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let not = |what: &str| io(std::io::Error::other(what.to_string()));
+        let metadata = std::fs::metadata(path).map_err(io)?;
+        if !metadata.is_file() {
+            return Err(not("not a regular file"));
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options.open(path).map_err(io)?;
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(not("not a regular file"));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_RULES_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_RULES_BYTES {
+            return Err(not(&format!(
+                "larger than {MAX_RULES_BYTES} bytes: not a rules file"
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| not("not UTF-8 text"))?;
         Rules::from_toml(&text, RulesOrigin::File(path.to_path_buf()))
     }
 
@@ -486,6 +539,12 @@ impl Rules {
                 ));
             }
         }
+        if raw.findings.max_per_file_and_code == 0 {
+            return Err(invalid(
+                "findings.max_per_file_and_code",
+                "must be at least 1".into(),
+            ));
+        }
         if raw.table.header_search_rows == 0 {
             return Err(invalid(
                 "table.header_search_rows",
@@ -586,6 +645,7 @@ impl Rules {
                 .flat_map(|(n, r)| std::iter::repeat_n(n, r.name_contains.len()))
                 .collect(),
             placeholders,
+            findings: raw.findings,
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,

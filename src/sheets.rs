@@ -34,10 +34,16 @@ pub const MAX_LINES: usize = 3;
 
 /// The name of the n-th 指标 sheet (0: 指标, 1: 指标(2), …).
 pub fn indicator_sheet_name(part: usize) -> String {
+    part_sheet_name(SHEET_INDICATORS, part)
+}
+
+/// The name of the n-th part of a sheet continued past Excel's row limit (0: the sheet
+/// itself, 1: its name with (2), …): 指标, 汇总 and 问题 continue this way.
+pub fn part_sheet_name(sheet: &str, part: usize) -> String {
     if part == 0 {
-        SHEET_INDICATORS.to_string()
+        sheet.to_string()
     } else {
-        format!("{SHEET_INDICATORS}({})", part + 1)
+        format!("{sheet}({})", part + 1)
     }
 }
 
@@ -359,7 +365,7 @@ pub fn sheet_lines(needed: impl Iterator<Item = usize>) -> usize {
 }
 
 /// What writing the summary must know of a department before it writes any sheet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Survey {
     /// Lines of text its tallest row of 汇总 needs (1 to [`MAX_LINES`]).
     pub lines: u8,

@@ -13,7 +13,7 @@ use crate::sheets::Survey;
 
 /// What is known of a department without unpacking it: what its table says about it, and the
 /// figures consolidation and the summary's sheets need of its rows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Head {
     pub about: About,
     /// The projects' names, in order: two files of one department are the same table only if
@@ -25,7 +25,7 @@ pub struct Head {
 }
 
 /// A department's figures, counted once when it is packed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figures {
     /// Whether it was read from forms (申报表, a 部门整体 table) rather than a row table.
     pub from_forms: bool,
@@ -66,7 +66,7 @@ fn level1_counts(department: &Department) -> Vec<(CompactString, usize)> {
 }
 
 /// One department, packed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredDepartment {
     pub head: Head,
     packed: Box<[u8]>,

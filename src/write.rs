@@ -22,6 +22,7 @@ mod projects;
 mod readme;
 mod sheet;
 mod staged;
+mod tables;
 mod totals;
 
 use std::path::Path;
@@ -34,7 +35,11 @@ use crate::labels::Labels;
 use crate::model::Department;
 use crate::sheets::MAX_DATA_ROWS;
 
-pub use staged::{Staged, WriteError, stage, target_dir, write_atomically};
+pub use staged::{Staged, WriteError, stage, write_atomically};
+pub use tables::{TABLE_FILES, stage_tables};
+
+/// Where the report's hash of the summary is, counted back from the report's end.
+pub const REPORT_SHA_FROM_END: u64 = crate::report::SHA_FROM_END;
 
 use format::Formats;
 use indicators::IndicatorJob;
@@ -70,7 +75,8 @@ impl<'a> WorkbookOptions<'a> {
     }
 }
 
-/// The JSON report, staged.
+/// The JSON report, staged (its hash of the summary still the
+/// placeholder: see [`REPORT_SHA_FROM_END`]).
 pub fn stage_report(summary: &Summary, path: &Path) -> Result<Staged, WriteError> {
     stage(path, |file| {
         let mut out = std::io::BufWriter::new(file);
@@ -147,7 +153,7 @@ pub fn stage_outputs(
     })
 }
 
-/// Writes the JSON report.
+/// Writes the JSON report (with no summary beside it, its hash of one is all zeros).
 pub fn write_report(summary: &Summary, path: &Path) -> Result<(), WriteError> {
     stage_report(summary, path)?.commit()
 }
@@ -168,14 +174,17 @@ pub fn write_workbook_with(
 }
 
 /// A new workbook with fixed properties, so that reruns are byte-identical.
-fn new_workbook(labels: &Labels) -> Result<Workbook, XlsxError> {
+fn new_workbook(labels: &Labels, run_id: &str) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
-    // A fixed creation time keeps reruns byte-identical.
+    // A fixed creation time keeps reruns byte-identical. The run id, as a custom property,
+    // ties the summary to its report and marks it as jixiao's: a later run finding it among
+    // its inputs leaves it out.
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(labels.t("项目绩效目标汇总"))
-            .set_creation_datetime(&created),
+            .set_creation_datetime(&created)
+            .set_custom_property(crate::read::sniff::SUMMARY_MARK, run_id),
     );
     // Deflate at level 3 rather than 6: at 2,000 files the summary is 17 % larger and a bare
     // write of the same sheets takes 1.9 s instead of 2.7 s (README, Performance).
@@ -187,7 +196,9 @@ fn new_workbook(labels: &Labels) -> Result<Workbook, XlsxError> {
 /// writes them.
 struct AllSheets {
     indicators: Vec<Sheets>,
+    /// 汇总 and its continuations.
     projects: Sheets,
+    /// 合计, then 问题 and its continuations.
     totals: Sheets,
     readme: Sheets,
 }
@@ -199,8 +210,8 @@ impl AllSheets {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AllSheets {
             indicators,
-            projects: Sheets::new(workbook, 1)?,
-            totals: Sheets::new(workbook, 2)?,
+            projects: Sheets::new(workbook, layout.project_parts())?,
+            totals: Sheets::new(workbook, 1 + layout.parts(layout.findings))?,
             readme: Sheets::new(workbook, 1)?,
         })
     }
@@ -223,7 +234,7 @@ fn build_workbook(
     sheets_written: &(dyn Fn() + Sync),
 ) -> Result<Workbook, XlsxError> {
     let labels = options.labels;
-    let mut workbook = new_workbook(labels)?;
+    let mut workbook = new_workbook(labels, &summary.run_id)?;
     let formats = Formats::new();
     // The input list of 说明 starts right after its intro, whose length does not depend on
     // the figures it shows.

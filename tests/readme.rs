@@ -62,3 +62,21 @@ fn every_finding_code_has_an_example() {
         .collect();
     assert!(missing.is_empty(), "no example for {missing:?}");
 }
+
+#[test]
+fn the_report_schema_lists_every_finding_code() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report.schema.json"
+    ))
+    .expect("docs/report.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    let listed: Vec<&str> = schema["properties"]["findings"]["items"]["properties"]["code"]["enum"]
+        .as_array()
+        .expect("an enum of codes")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    let defined: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, defined);
+}

@@ -219,7 +219,10 @@ fn a_sheet_over_the_cell_cap_is_refused_with_a_reason() {
 #[test]
 fn a_file_over_the_size_cap_is_refused_with_a_reason() {
     let wd = Workdir::new();
-    wd.write("dept.txt", seed_text().as_bytes());
+    // The seed, padded past 1 MB (the smallest cap: 0 is refused as an argument).
+    let mut text = seed_text();
+    text.push_str(&"\n".repeat(1024 * 1024));
+    wd.write("dept.txt", text.as_bytes());
     wd.run_expect(
         &[
             "consolidate",
@@ -228,7 +231,7 @@ fn a_file_over_the_size_cap_is_refused_with_a_reason() {
             "s.xlsx",
             "-q",
             "--max-file-mb",
-            "0",
+            "1",
         ],
         1,
     );
@@ -236,6 +239,17 @@ fn a_file_over_the_size_cap_is_refused_with_a_reason() {
     let (status, reason) = &statuses(&report)["dept.txt"];
     assert_eq!(status, "failed");
     assert!(reason.contains("too large"), "{reason}");
+    wd.run_expect(
+        &[
+            "consolidate",
+            "dept.txt",
+            "-o",
+            "s.xlsx",
+            "--max-file-mb",
+            "0",
+        ],
+        2,
+    );
 }
 
 #[test]

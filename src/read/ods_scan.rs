@@ -37,7 +37,23 @@ pub fn check(bytes: &[u8], limits: &super::Limits) -> Result<(), ReadError> {
     let Ok(content) = archive.by_name("content.xml") else {
         return Ok(());
     };
-    let extents = table_extents(BufReader::new(content.take(limits.max_bytes)));
+    let (extents, problem) = scan(BufReader::new(content.take(limits.max_bytes)));
+    // calamine's table reader loops for ever on a content.xml that ends inside a table, and
+    // its note reader on one that ends inside a note: such a file is refused before it sees it.
+    if let Some(problem) = problem {
+        return Err(ReadError::Workbook {
+            format: "ods",
+            message: format!("content.xml is damaged: {problem}"),
+        });
+    }
+    let total: u64 = extents.iter().map(|t| t.cells.max(t.stored)).sum();
+    if total > limits.max_cells as u64 && extents.len() > 1 {
+        return Err(ReadError::TooManyCells {
+            sheet: "(全部工作表 all sheets)".into(),
+            cells: total,
+            limit: limits.max_cells,
+        });
+    }
     for table in extents {
         let cells = table.cells.max(table.stored);
         if cells > limits.max_cells as u64 {
@@ -191,8 +207,16 @@ impl Table {
 }
 
 /// Measures every named table of a content.xml. Malformed XML ends the walk with what was
-/// measured so far (calamine refuses such a file anyway).
+/// measured so far.
+#[cfg(test)]
 pub fn table_extents(content: impl std::io::BufRead) -> Vec<TableExtent> {
+    scan(content).0
+}
+
+/// Measures every named table, and says what makes the XML unsafe to hand to calamine: an
+/// element left open at the end, an end tag that closes another element, or XML that does not
+/// parse.
+fn scan(content: impl std::io::BufRead) -> (Vec<TableExtent>, Option<String>) {
     let mut reader = Reader::from_reader(content);
     let config = reader.config_mut();
     config.check_end_names = false;
@@ -203,12 +227,30 @@ pub fn table_extents(content: impl std::io::BufRead) -> Vec<TableExtent> {
     let mut table: Option<Table> = None;
     let mut row: Option<Row> = None;
     let mut cell: Option<Cell> = None;
-    loop {
+    let mut open: Vec<String> = Vec::new();
+    let problem = loop {
         buf.clear();
         let event = match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Eof) => {
+                break open.last().map(|name| {
+                    format!(
+                        "it ends inside <{}> ({} elements left open)",
+                        name,
+                        open.len()
+                    )
+                });
+            }
+            Err(e) => break Some(format!("{e}")),
             Ok(event) => event,
         };
+        match &event {
+            Event::Start(e) => open.push(e.name().as_ref().to_string()),
+            // (The guard pops the element every end tag closes.)
+            Event::End(e) if open.pop().as_deref() != Some(e.name().as_ref()) => {
+                break Some(format!("</{}> closes another element", e.name().as_ref()));
+            }
+            _ => {}
+        }
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "table:table" if table.is_none() => {
@@ -272,8 +314,8 @@ pub fn table_extents(content: impl std::io::BufRead) -> Vec<TableExtent> {
             },
             _ => {}
         }
-    }
-    tables
+    };
+    (tables, problem)
 }
 
 #[cfg(test)]
@@ -309,6 +351,18 @@ mod tests {
         );
         assert_eq!(tall.cells, 500_002 * 10);
         assert!(tall.text_bytes >= 1_000_000);
+    }
+
+    #[test]
+    fn a_content_xml_that_ends_inside_a_table_is_refused() {
+        let whole = r#"<office:document-content><office:body><office:spreadsheet><table:table table:name="T"><table:table-row><table:table-cell office:value="1"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+        assert_eq!(scan(whole.as_bytes()).1, None);
+        let cut = whole.replace("</table:table>", "");
+        let problem = scan(cut.as_bytes()).1.expect("refused");
+        assert!(problem.contains("closes another element"), "{problem}");
+        let cut = &whole[..whole.find("</table:table>").expect("end")];
+        let problem = scan(cut.as_bytes()).1.expect("refused");
+        assert!(problem.contains("ends inside <table:table>"), "{problem}");
     }
 
     #[test]

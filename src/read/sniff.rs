@@ -20,9 +20,26 @@ pub enum Sniffed {
     Foreign { zh: &'static str, en: &'static str },
     /// A binary Word 97-2003 document (.doc): refused with the advice to save it as .docx.
     Word97,
+    /// A summary or report jixiao wrote: never read back as a department's table. The words
+    /// say which (for the reason).
+    Own(&'static str),
     /// Nothing certain: let the reader the extension names decide (and explain its failure).
     Unknown,
 }
+
+/// The custom document property that marks a summary workbook as jixiao's (its value is the
+/// run id); the report starts with [`REPORT_START`].
+pub const SUMMARY_MARK: &str = "jixiao_run_id";
+pub const REPORT_START: &str = "{\"report_version\":";
+
+/// The titles earlier versions gave their summaries (Chinese and English), with their fixed
+/// creation time: summaries written before the mark was added are recognised by them.
+const SUMMARY_TITLES: [&str; 2] = ["项目绩效目标汇总", "Summary of project performance targets"];
+const FIXED_CREATED: &str = "2000-01-01T00:00:00Z";
+
+const OWN_SUMMARY: &str =
+    "这是 jixiao 写出的汇总表,不作为输入读取 (a summary written by jixiao; not read as an input)";
+const OWN_REPORT: &str = "这是 jixiao 写出的 JSON 报告,不作为输入读取 (a report written by jixiao; not read as an input)";
 
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
@@ -62,6 +79,9 @@ fn sniff_zip(bytes: &[u8]) -> Sniffed {
             .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))
     };
     if has(&archive, "xl/workbook.xml") {
+        if is_own_summary(&mut archive) {
+            return Sniffed::Own(OWN_SUMMARY);
+        }
         return Sniffed::Workbook(Format::Xlsx);
     }
     if has(&archive, "xl/workbook.bin") {
@@ -90,6 +110,28 @@ fn sniff_zip(bytes: &[u8]) -> Sniffed {
         }
     }
     Sniffed::Unknown
+}
+
+/// Is this xlsx a summary jixiao wrote? Its custom properties carry [`SUMMARY_MARK`]; one
+/// written before them has the summary's title and fixed creation time in its core properties.
+fn is_own_summary(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
+    let mut small_entry = |name: &str| -> Option<String> {
+        let entry = archive.by_name(name).ok()?;
+        let mut text = String::new();
+        entry.take(64 * 1024).read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    if small_entry("docProps/custom.xml")
+        .is_some_and(|custom| custom.contains(&format!("name=\"{SUMMARY_MARK}\"")))
+    {
+        return true;
+    }
+    small_entry("docProps/core.xml").is_some_and(|core| {
+        core.contains(FIXED_CREATED)
+            && SUMMARY_TITLES
+                .iter()
+                .any(|t| core.contains(&format!("<dc:title>{t}</dc:title>")))
+    })
 }
 
 /// An OLE compound file: an xls workbook, an encrypted Office file (any extension), or a Word
@@ -126,6 +168,9 @@ fn sniff_text(bytes: &[u8]) -> Sniffed {
     let head = &bytes[..bytes.len().min(4096)];
     let text = super::decode_text(head).to_lowercase();
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if trimmed.starts_with(REPORT_START) {
+        return Sniffed::Own(OWN_REPORT);
+    }
     if trimmed.starts_with("mime-version:") {
         return Sniffed::Foreign {
             zh: "MHTML 网页存档 (单个文件网页)",

@@ -51,7 +51,20 @@ pub fn check(bytes: &[u8], max_cells: usize) -> Result<(), ReadError> {
         file.open_stream(&path)
             .and_then(|s| s.take(len).read_to_end(&mut stream))
             .map_err(|e| damaged(format!("unreadable {} stream: {e}", path.display())))?;
-        for (name, extent) in sheet_extents(&stream) {
+        if let Some(damage) = damaged_records(&stream) {
+            return Err(damaged(damage));
+        }
+        let extents = sheet_extents(&stream);
+        // The cap holds for the workbook as well: calamine builds every sheet on opening.
+        let total: u64 = extents.iter().map(|(_, e)| e.area).sum();
+        if total > max_cells as u64 && extents.len() > 1 {
+            return Err(ReadError::TooManyCells {
+                sheet: "(全部工作表 all sheets)".into(),
+                cells: total,
+                limit: max_cells,
+            });
+        }
+        for (name, extent) in extents {
             let cells = extent.area.max(extent.reserved);
             if extent.area > max_cells as u64 || extent.reserved > BIFF8_CELLS.max(max_cells as u64)
             {
@@ -135,6 +148,90 @@ fn sheet_name(data: &[u8]) -> Option<String> {
     } else {
         Some(chars.iter().take(len).map(|&b| char::from(b)).collect())
     }
+}
+
+/// Records calamine would index past their end (it panics on them, rather than refusing the
+/// file): a BoundSheet8 shorter than its fixed fields or pointing past the stream, a
+/// MergeCells shorter than the blocks it counts. Walked as calamine walks them: the globals up
+/// to their EOF, then each sheet's own records, nested substreams skipped.
+pub fn damaged_records(stream: &[u8]) -> Option<String> {
+    let mut sheets = Vec::new();
+    let short = |typ: u16, len: usize, min: usize| {
+        (len < min).then(|| format!("a record 0x{typ:04X} of {len} bytes, shorter than {min}"))
+    };
+    for (typ, data) in (Records { rest: stream }) {
+        // FilePass, CodePage, DateMode, BOF, ExternSheet: calamine reads a u16 unchecked.
+        if matches!(typ, 0x002F | 0x0042 | 0x0022 | 0x0809 | 0x0017)
+            && let Some(damage) = short(typ, data.len(), 2)
+        {
+            return Some(damage);
+        }
+        // Lbl: its fixed part, and a formula no longer than the record.
+        if typ == 0x0018 {
+            if let Some(damage) = short(typ, data.len(), 14) {
+                return Some(damage);
+            }
+            if u16_at(data, 4).is_some_and(|cce| cce as usize > data.len() - 14) {
+                return Some("a Lbl record whose formula is longer than the record".into());
+            }
+        }
+        match typ {
+            0x002F if u16_at(data, 0).is_some_and(|v| v != 0) => return None,
+            0x0085 => {
+                let Some(pos) = u32_at(data, 0).filter(|_| data.len() >= 6) else {
+                    return Some(format!(
+                        "a BoundSheet8 record of {} bytes, shorter than its 6 fixed ones",
+                        data.len()
+                    ));
+                };
+                if pos as usize > stream.len() {
+                    return Some(format!(
+                        "a BoundSheet8 record points at byte {pos} of a {}-byte stream",
+                        stream.len()
+                    ));
+                }
+                sheets.push(pos as usize);
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    for pos in sheets {
+        let (mut seen_bof, mut depth) = (false, 0usize);
+        for (typ, data) in (Records {
+            rest: &stream[pos..],
+        }) {
+            if depth > 0 {
+                match typ {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            if typ == 0x0809
+                && let Some(damage) = short(typ, data.len(), 2)
+            {
+                return Some(damage);
+            }
+            match typ {
+                0x0809 if seen_bof => depth += 1,
+                0x0809 => seen_bof = true,
+                0x000A => break,
+                0x00E5 => {
+                    let count = u16_at(data, 0).map_or(0, |c| c as usize);
+                    if data.len() < 2 || data.len() < 2 + 8 * count {
+                        return Some(format!(
+                            "a MergeCells record of {} bytes counting {count} blocks",
+                            data.len()
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// Walks one sheet's records as calamine does and measures its cell box and reservation.
@@ -278,6 +375,29 @@ mod tests {
         sheet.extend(record(0x0200, &dims));
         let extents = sheet_extents(&workbook(&sheet));
         assert_eq!(extents[0].1.reserved, 1_000_000 * 256);
+    }
+
+    #[test]
+    fn records_calamine_would_read_past_are_found() {
+        let mut sheet = record(0x0809, &[0; 4]);
+        sheet.extend(record(0x00E5, &[1, 0, 0, 0, 0, 0, 1, 0, 1, 0]));
+        sheet.extend(record(0x000A, &[]));
+        assert_eq!(damaged_records(&workbook(&sheet)), None);
+        let mut short = record(0x0809, &[0; 4]);
+        short.extend(record(0x00E5, &[9, 0, 0, 0]));
+        let found = damaged_records(&workbook(&short)).expect("damaged");
+        assert!(found.contains("MergeCells"), "{found}");
+        let mut globals = record(0x0809, &[0; 4]);
+        globals.extend(record(0x0085, &[1, 2, 3]));
+        let found = damaged_records(&globals).expect("damaged");
+        assert!(found.contains("BoundSheet8"), "{found}");
+        let mut far = record(0x0809, &[0; 4]);
+        far.extend(record(0x0085, &[0xFF, 0xFF, 0, 0, 0, 0, 1, 0, b'S']));
+        assert!(
+            damaged_records(&far)
+                .expect("damaged")
+                .contains("points at")
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use std::io::Cursor;
 use calamine::{Reader, SheetVisible, Xlsb, XlsbError};
 
 use super::cells::{convert_ref, mark_formula};
-use super::guard::{Budget, Limits, OverLimit, too_many_cells};
+use super::guard::{
+    Budget, Limits, OverLimit, sheet_allowance, too_many_cells, workbook_too_many_cells,
+};
 use super::{FileContent, ReadError, hidden, zip_password};
 use crate::grid::Grid;
 
@@ -20,13 +22,27 @@ use crate::grid::Grid;
 pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, ReadError> {
     let mut workbook = Xlsb::new(Cursor::new(bytes)).map_err(xlsb_error)?;
     let mut content = FileContent::default();
+    // The cap holds for the workbook as well as for each sheet.
+    let mut workbook_used = 0u64;
     for sheet in workbook.sheets_metadata().to_vec() {
         if sheet.visible != SheetVisible::Visible {
             content.skipped_sheets.push(hidden(&sheet.name));
             continue;
         }
+        let allowance = sheet_allowance(limits, workbook_used);
+        let over = |limits: &Limits| {
+            if allowance < limits.max_cells as u64 {
+                workbook_too_many_cells(&sheet.name, limits)
+            } else {
+                too_many_cells(&sheet.name, limits)
+            }
+        };
+        if allowance == 0 {
+            content.skipped_sheets.push(over(limits));
+            continue;
+        }
         let mut grid = Grid::new(sheet.name.clone());
-        let mut budget = Budget::new(limits.max_cells);
+        let mut budget = Budget::new(allowance as usize);
         // calamine indexes records without checking their length: a truncated record panics,
         // which here means a damaged file, not a bug of ours.
         let values = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -42,9 +58,8 @@ pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, 
             Ok(()) => {}
             Err(XlsbRead::NoCells) => continue,
             Err(XlsbRead::OverLimit) => {
-                content
-                    .skipped_sheets
-                    .push(too_many_cells(&sheet.name, limits));
+                workbook_used += budget.used();
+                content.skipped_sheets.push(over(limits));
                 continue;
             }
             Err(XlsbRead::Failed(e)) => return Err(e),
@@ -54,10 +69,9 @@ pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, 
         let formulas = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             xlsb_formulas(&mut workbook, &sheet.name, &mut grid, &mut budget)
         }));
+        workbook_used += budget.used();
         if let Ok(Err(XlsbRead::OverLimit)) = formulas {
-            content
-                .skipped_sheets
-                .push(too_many_cells(&sheet.name, limits));
+            content.skipped_sheets.push(over(limits));
             continue;
         }
         content.grids.push(grid);

@@ -15,7 +15,7 @@ use std::io::Cursor;
 use calamine::{Reader, SheetVisible, Xlsx};
 
 use super::cells::{convert_ref, merge_from};
-use super::guard::{Budget, Limits, too_many_cells};
+use super::guard::{Budget, Limits, sheet_allowance, too_many_cells, workbook_too_many_cells};
 use super::{FileContent, ReadError, hidden, xlsx_merges};
 use crate::grid::{CellValue, Grid};
 
@@ -26,9 +26,19 @@ pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<FileContent, Re
     let sheets = workbook.sheets_metadata().to_vec();
     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     let mut parts = xlsx_merges::SheetParts::find(bytes, &names);
+    // The cap holds for the workbook as well as for each sheet: a workbook.xml may list one
+    // large part forty times.
+    let mut workbook_used = 0u64;
     for sheet in &sheets {
         if sheet.visible != SheetVisible::Visible {
             content.skipped_sheets.push(hidden(&sheet.name));
+            continue;
+        }
+        let allowance = sheet_allowance(limits, workbook_used);
+        if allowance == 0 {
+            content
+                .skipped_sheets
+                .push(workbook_too_many_cells(&sheet.name, limits));
             continue;
         }
         let fast = parts
@@ -50,7 +60,7 @@ pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<FileContent, Re
             Err(calamine::XlsxError::WorksheetNotFound(_)) => continue,
             Err(e) => return Err(xlsx_error(e)),
         };
-        let mut budget = Budget::new(limits.max_cells);
+        let mut budget = Budget::new(allowance as usize);
         let mut too_large = false;
         while let Some(cell) = reader
             .next_cell_with_formula_metadata()
@@ -71,10 +81,15 @@ pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<FileContent, Re
                 break;
             }
         }
+        workbook_used += budget.used();
         if too_large {
             content
                 .skipped_sheets
-                .push(too_many_cells(&sheet.name, limits));
+                .push(if allowance < limits.max_cells as u64 {
+                    workbook_too_many_cells(&sheet.name, limits)
+                } else {
+                    too_many_cells(&sheet.name, limits)
+                });
             continue;
         }
         grid.merges = Some(merges);

@@ -1,12 +1,14 @@
 //! 问题: one row per finding, in the order they were raised (inputs in path order), each linking
-//! to the cell of the summary it is about.
+//! to the cell of the summary it is about; past Excel's row limit it continues on 问题(2), 问题(3)…
 
 use rust_xlsxwriter::XlsxError;
 
 use crate::consolidate::Summary;
 use crate::finding::Severity;
 use crate::labels::Labels;
-use crate::sheets::{FindingColumn as C, SHEET_FINDINGS, lines_needed, sheet_lines, wrap_width};
+use crate::sheets::{
+    FindingColumn as C, SHEET_FINDINGS, lines_needed, part_sheet_name, sheet_lines, wrap_width,
+};
 
 use super::format::Formats;
 use super::place::{Layout, Place};
@@ -20,15 +22,26 @@ pub fn write(
     f: &Formats,
     labels: &Labels,
 ) -> Result<(), XlsxError> {
-    let mut w = SheetWriter::new::<C>(sheets, SHEET_FINDINGS, &[], f, labels, 0)?;
     let width = wrap_width(C::Message.width());
-    w.line_height(sheet_lines(
+    let lines = sheet_lines(
         summary
             .findings
             .iter()
             .map(|x| lines_needed(&x.message, width)),
-    ));
-    for (finding, place) in summary.findings.iter().zip(places) {
+    );
+    let new_part = |sheets: &mut Sheets, part: usize| {
+        let name = part_sheet_name(SHEET_FINDINGS, part);
+        let mut w = SheetWriter::new::<C>(sheets, &name, &[], f, labels, 0)?;
+        w.line_height(lines);
+        Ok::<_, XlsxError>(w)
+    };
+    let per = layout.rows_per_sheet as usize;
+    let mut w = new_part(sheets, 0)?;
+    for (n, (finding, place)) in summary.findings.iter().zip(places).enumerate() {
+        if n > 0 && n % per == 0 {
+            w.finish(sheets)?;
+            w = new_part(sheets, n / per)?;
+        }
         let severity = match finding.severity {
             Severity::Info => Vec::new(),
             s => vec![(C::Severity.index(), s)],

@@ -12,7 +12,7 @@ use crate::consolidate::Summary;
 use crate::finding::{DepartmentField, IndicatorField, ProjectField, Severity, Subject};
 use crate::sheets::{
     IndicatorColumn, ProjectColumn, SHEET_PROJECTS, SHEET_README, SHEET_TOTALS, TotalColumn,
-    indicator_sheet_name,
+    indicator_sheet_name, part_sheet_name,
 };
 use crate::text::cell_name;
 
@@ -70,6 +70,8 @@ pub struct Layout {
     pub projects: usize,
     /// Each department's row of 合计 (its group), and so its number (部门编号) less one.
     pub group_of: Vec<usize>,
+    /// Rows of 问题.
+    pub findings: usize,
     /// Row of the 说明 sheet that holds the first input.
     pub first_input_row: u32,
 }
@@ -100,24 +102,36 @@ impl Layout {
             indicators,
             projects,
             group_of,
+            findings: summary.findings.len(),
             first_input_row,
         }
     }
 
     /// How many 指标 sheets there are (at least one, even empty).
     pub fn indicator_parts(&self) -> usize {
-        self.indicators
-            .div_ceil(self.rows_per_sheet as usize)
-            .max(1)
+        self.parts(self.indicators)
+    }
+
+    /// How many 汇总 sheets there are (at least one, even empty).
+    pub fn project_parts(&self) -> usize {
+        self.parts(self.projects)
+    }
+
+    /// How many sheets `rows` rows take (at least one).
+    pub fn parts(&self, rows: usize) -> usize {
+        rows.div_ceil(self.rows_per_sheet as usize).max(1)
     }
 
     pub fn address(&self, place: Place) -> Address {
         match place {
-            Place::Project(n, col) => Address {
-                sheet: SHEET_PROJECTS.to_string(),
-                row: n as u32 + 1,
-                col,
-            },
+            Place::Project(n, col) => {
+                let per = self.rows_per_sheet as usize;
+                Address {
+                    sheet: part_sheet_name(SHEET_PROJECTS, n / per),
+                    row: (n % per) as u32 + 1,
+                    col,
+                }
+            }
             Place::Indicator(n, col) => {
                 let per = self.rows_per_sheet as usize;
                 Address {
@@ -300,6 +314,7 @@ mod tests {
             indicators: 81,
             projects: 3,
             group_of: vec![0],
+            findings: 0,
             first_input_row: 60,
         };
         assert_eq!(layout.indicator_parts(), 3);
@@ -307,5 +322,13 @@ mod tests {
         assert_eq!(at.display(), "指标(2)!D7");
         assert_eq!(layout.address(Place::Input(2)).display(), "说明!A63");
         assert_eq!(layout.address(Place::Department(0, 2)).display(), "合计!C2");
+        // 汇总 continues as 指标 does.
+        assert_eq!(layout.project_parts(), 1);
+        assert_eq!(
+            layout.address(Place::Project(41, 2)).display(),
+            "汇总(2)!C3"
+        );
+        assert_eq!(layout.parts(0), 1);
+        assert_eq!(layout.parts(81), 3);
     }
 }

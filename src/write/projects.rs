@@ -1,5 +1,6 @@
-//! 汇总: one row per project, over every department in path order. Its thread unpacks each
-//! department once and hands it on to 指标's, which writes the same departments' indicators.
+//! 汇总: one row per project, over every department in path order; past Excel's row limit it
+//! continues on 汇总(2), 汇总(3)… Its thread unpacks each department once and hands it on to
+//! 指标's, which writes the same departments' indicators.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use rust_xlsxwriter::XlsxError;
 
 use crate::consolidate::Summary;
 use crate::model::Department;
-use crate::sheets::{IndicatorColumn, ProjectColumn as C, SHEET_PROJECTS};
+use crate::sheets::{IndicatorColumn, ProjectColumn as C, SHEET_PROJECTS, part_sheet_name};
 
 use super::WorkbookOptions;
 use super::format::Formats;
@@ -35,14 +36,26 @@ pub fn write(
     mut hand_on: impl FnMut(Arc<Department>),
 ) -> Result<NoteCount, XlsxError> {
     let mut marks = rows.marks;
-    let mut w = SheetWriter::new::<C>(sheets, SHEET_PROJECTS, &[], f, options.labels, rows.notes)?;
-    w.line_height(rows.lines);
+    let per = layout.rows_per_sheet as usize;
+    let new_part = |sheets: &mut Sheets, part: usize, notes: usize| {
+        let name = part_sheet_name(SHEET_PROJECTS, part);
+        let mut w = SheetWriter::new::<C>(sheets, &name, &[], f, options.labels, notes)?;
+        w.line_height(rows.lines);
+        Ok::<_, XlsxError>(w)
+    };
+    let mut w = new_part(sheets, 0, rows.notes)?;
+    let mut written = NoteCount::default();
 
     let mut n = 0;
     for (d_index, d) in summary.departments.iter().enumerate() {
         let d = Arc::new(d);
         let mut indicator = layout.indicator_start[d_index];
         for p in &d.projects {
+            if n > 0 && n % per == 0 {
+                let done = w.finish(sheets)?;
+                written += done;
+                w = new_part(sheets, n / per, rows.notes.saturating_sub(written.written))?;
+            }
             w.next_row(marks.take(n));
             let form = p.form.as_deref();
             w.text(C::Department, &d.about.name)?;
@@ -83,7 +96,8 @@ pub fn write(
         }
         hand_on(d);
     }
-    w.finish(sheets)
+    written += w.finish(sheets)?;
+    Ok(written)
 }
 
 /// Indicators in one cell, one a line: "培训人次 ≥ 3000 人次".

@@ -85,6 +85,8 @@ fn intro(summary: &Summary, l: &Labels, layout: &Layout, notes: NoteCount) -> Ve
             "规则文件 SHA-256",
             Value::Text(summary.rules_sha256.clone()),
         ),
+        // The same id as the report's run_id: which report goes with this summary.
+        pair("运行编号 (run_id)", Value::Text(summary.run_id.clone())),
         pair(
             "生成时间",
             Value::Text(t("不记录:相同的输入总是得到逐字节相同的汇总表")),

@@ -11,6 +11,7 @@ use crate::consolidate::Summary;
 use crate::labels::Labels;
 use crate::sheets::{
     GRAND_TOTAL_LABEL, Kind, ProjectColumn, SHEET_PROJECTS, SHEET_TOTALS, TotalColumn as C,
+    part_sheet_name,
 };
 use crate::store::Head;
 use crate::text::{column_name, format_number, round_amount};
@@ -21,11 +22,27 @@ use super::sheet::{SheetWriter, Sheets};
 
 /// A range of 汇总's column, over its data rows, for formulas.
 fn projects_range(col: ProjectColumn, projects: usize) -> String {
+    part_range(SHEET_PROJECTS, col, projects)
+}
+
+fn part_range(sheet: &str, col: ProjectColumn, rows: usize) -> String {
     let letter = col.letter();
-    format!(
-        "'{SHEET_PROJECTS}'!${letter}$2:${letter}${}",
-        projects.max(1) + 1
-    )
+    format!("'{sheet}'!${letter}$2:${letter}${}", rows.max(1) + 1)
+}
+
+/// The ranges of 汇总's column on each of its parts (汇总, 汇总(2)… past Excel's row limit).
+fn projects_ranges(col: ProjectColumn, layout: &Layout) -> Vec<String> {
+    let per = layout.rows_per_sheet as usize;
+    let parts = layout.project_parts();
+    if parts == 1 {
+        return vec![projects_range(col, layout.projects)];
+    }
+    (0..parts)
+        .map(|part| {
+            let rows = (layout.projects - part * per).min(per);
+            part_range(&part_sheet_name(SHEET_PROJECTS, part), col, rows)
+        })
+        .collect()
 }
 
 fn round_cents(v: f64) -> f64 {
@@ -170,20 +187,28 @@ fn department_row(
     let declared_amount = g.declared_amount;
     let difference = declared_amount.map(|a| round_cents(sums[0] - a));
     let unassigned = g.unassigned as f64;
-    let key = projects_range(ProjectColumn::Key, layout.projects);
+    let keys = projects_ranges(ProjectColumn::Key, layout);
     let this_key = format!("${}", C::Key.at(row));
     // Each figure that 汇总 holds is a formula over 汇总, by the department's number (部门编号):
     // unique where two departments share a name, and never read as a pattern.
+    // Past Excel's row limit, one SUMIFS per part of 汇总, added up.
     let by_key = |col: ProjectColumn| {
-        format!(
-            "SUMIFS({},{key},{this_key})",
-            projects_range(col, layout.projects)
-        )
+        projects_ranges(col, layout)
+            .iter()
+            .zip(&keys)
+            .map(|(range, key)| format!("SUMIFS({range},{key},{this_key})"))
+            .collect::<Vec<_>>()
+            .join("+")
     };
+    let count = keys
+        .iter()
+        .map(|key| format!("COUNTIFS({key},{this_key})"))
+        .collect::<Vec<_>>()
+        .join("+");
     w.text(C::Department, &g.first.about.name)?;
     w.formula(
         C::Projects,
-        format!("=COUNTIFS({key},{this_key})"),
+        format!("={count}"),
         g.projects as f64,
         Kind::Count,
     )?;
