@@ -7,39 +7,118 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use jixiao::{ConsolidateOptions, FailOn, Limits, Progress, Status, Summary};
+
+/// The help's layout, with its headings in Chinese; options keep their English names.
+const HELP_TEMPLATE: &str = "{about-with-newline}\n用法 (Usage): {usage}\n\n{all-args}{after-help}";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "jixiao",
     version,
-    about = "项目绩效目标汇总: consolidate departmental performance-target tables"
+    about = "项目绩效目标汇总:读取各部门的项目绩效目标表和申报表,写出一份汇总表和一份 JSON 报告 (consolidate departmental performance-target tables and forms)",
+    help_template = HELP_TEMPLATE,
+    subcommand_help_heading = "命令 (Commands)",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "退出码 (exit codes): 0 完成;1 完成但有达到 --fail-on 级别的问题,或没有汇总任何输入;2 无法运行;130 被中断。\n详见 README.md。"
 )]
+#[command(next_help_heading = "选项 (Options)")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 彩色输出:auto (终端上才用,遵守 NO_COLOR)、always、never (colored output)
+    #[arg(long, value_enum, global = true, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// 显示帮助 (print help)
+    #[arg(short = 'h', long, action = ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本 (print version)
+    #[arg(short = 'V', long, action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+/// When to colour what jixiao prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorArg {
+    /// 仅在终端上,且未设置 NO_COLOR (on a terminal, unless NO_COLOR is set)
+    Auto,
+    /// 总是 (always)
+    Always,
+    /// 从不 (never)
+    Never,
+}
+
+impl ColorArg {
+    /// Whether to colour what goes to stdout (`stdout`) or stderr.
+    fn enabled(self, stdout: bool) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let terminal = if stdout {
+                    std::io::stdout().is_terminal()
+                } else {
+                    std::io::stderr().is_terminal()
+                };
+                terminal && !no_color
+            }
+        }
+    }
+}
+
+/// A severity's words, coloured when `color` (errors red, warnings yellow, info dim).
+fn severity_label(severity: jixiao::finding::Severity, color: bool) -> String {
+    use jixiao::finding::Severity;
+    let label = format!("{:<4}", severity.label_zh());
+    if !color {
+        return label;
+    }
+    let code = match severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "33",
+        Severity::Info => "2",
+    };
+    format!("\x1b[{code}m{label}\x1b[0m")
+}
+
+/// What a completed run's exit code means, for its closing line (none for 0).
+fn exit_meaning(code: u8, fail_on: FailOn, nothing: bool) -> Option<String> {
+    if code == 0 {
+        return None;
+    }
+    Some(if nothing {
+        "退出码 1: 没有汇总任何输入 (no input was consolidated)".to_string()
+    } else {
+        match fail_on {
+            FailOn::Warning => "退出码 1: 存在警告或错误级问题 (--fail-on warning)".to_string(),
+            _ => "退出码 1: 存在错误级问题 (--fail-on error)".to_string(),
+        }
+    })
 }
 
 /// The format of log lines on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum LogFormat {
-    /// Lines for people.
+    /// 供人阅读的行 (lines for people)
     Text,
-    /// One JSON object per line, for log collectors.
+    /// 每行一个 JSON 对象,供日志收集 (one JSON object per line)
     Json,
 }
 
 /// Which findings make a completed run exit with code 1 (see [`FailOn`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum FailOnArg {
-    /// Any warning- or error-level finding.
+    /// 任何警告或错误级问题 (any warning or error)
     Warning,
-    /// Any error-level finding (the default).
+    /// 任何错误级问题 (默认) (any error; the default)
     Error,
-    /// None: a completed run always exits 0.
+    /// 从不:完成的运行总是退出码 0 (never)
     Never,
 }
 
@@ -56,36 +135,35 @@ impl From<FailOnArg> for FailOn {
 /// What `consolidate` and `check` share: which files, how to read them.
 #[derive(Debug, clap::Args)]
 struct ReadArgs {
-    /// Files, directories (searched recursively) or quoted glob patterns such as
-    /// '//share/2024/**/*.xlsx'.
-    #[arg(required = true)]
+    /// 输入:文件、目录 (递归查找) 或带引号的通配符,如 '//share/2024/**/*.xlsx' (files, directories
+    /// or quoted glob patterns)
+    #[arg(required = true, help_heading = "参数 (Arguments)")]
     inputs: Vec<String>,
-    /// Files read at once, each in a process of its own [default: one per core; at most four
-    /// per core].
+    /// 同时读取的文件数,每个文件在自己的进程中读取 [默认:每核一个,至多每核四个] (files read at once)
     #[arg(long, default_value_t = 0)]
     jobs: usize,
-    /// A rules file to use instead of the built-in one (see `jixiao rules`).
+    /// 规则文件,代替内置规则 (见 `jixiao rules`) (a rules file instead of the built-in one)
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// The most cells read from one sheet, and from all the sheets of one workbook (rows, and
-    /// each row's cells up to its last non-empty one); a larger sheet is refused.
+    /// 一张工作表 (及一个工作簿全部工作表) 至多读取的单元格数;更大的不读取 (the most cells read
+    /// from one sheet and one workbook)
     #[arg(long, default_value_t = Limits::default().max_cells,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_cells: usize,
-    /// The most megabytes a file may hold uncompressed; a larger one is refused.
+    /// 一个文件解压后至多的兆字节数;更大的不读取 (the most megabytes a file may hold uncompressed)
     #[arg(long, default_value_t = Limits::default().max_bytes / (1024 * 1024),
           value_parser = clap::value_parser!(u64).range(1..))]
     max_file_mb: u64,
-    /// Leave out files and folders whose name or path matches this glob pattern (repeatable),
-    /// e.g. --exclude '归档' --exclude '*.bak.xlsx'. They are listed as excluded.
+    /// 排除名称或路径与此通配符相符的文件和目录 (可重复),如 --exclude '归档';它们列为 excluded
+    /// (leave out matching files and folders; repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// The most seconds reading one file may take; a file that takes longer is failed
-    /// (read_timeout) and the run goes on.
+    /// 读取一个文件至多的秒数;超时的文件记为失败 (read_timeout),其余照常 (the most seconds one
+    /// file may take)
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
     file_timeout: f64,
-    /// The most memory, in megabytes, the process reading one file may use; a file that needs
-    /// more is failed (reader_crashed) and the run goes on. 0: no cap.
+    /// 读取一个文件的进程至多使用的内存 (兆字节);0 为不限 (the most memory one file's reading
+    /// process may use; 0: no cap)
     #[arg(long, value_name = "MB", default_value_t = 4096)]
     max_memory_mb: u64,
 }
@@ -132,70 +210,107 @@ impl ReadArgs {
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum CheckFormat {
-    /// One line per finding, for people.
+    /// 每个问题一行,供人阅读 (one line per finding)
     Table,
-    /// The report's `findings` array.
+    /// 报告的 findings 数组 (the report's findings array)
     Json,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read every input table and write one summary workbook and a JSON report.
+    /// 读取全部输入,写出汇总表和 JSON 报告 (read every input, write the summary and the report)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项 (Options)")]
     Consolidate {
         #[command(flatten)]
         read: ReadArgs,
-        /// The summary workbook to write.
+        /// 要写出的汇总表 (the summary workbook to write)
         #[arg(short, long)]
         output: PathBuf,
-        /// The JSON report to write [default: the summary's path with the extension .json].
+        /// 要写出的 JSON 报告 [默认:汇总表路径,扩展名 .json] (the JSON report to write)
         #[arg(long)]
         report: Option<PathBuf>,
-        /// No progress bar and no log lines.
+        /// 不显示进度条和日志行 (no progress bar, no log lines)
         #[arg(short, long)]
         quiet: bool,
-        /// Exit with code 1 when findings of this level (or worse) were raised.
+        /// 出现此级别 (或更严重) 的问题时退出码为 1 (exit 1 on findings of this level)
         #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
         fail_on: FailOnArg,
-        /// How per-file lines and the closing summary are logged on stderr.
+        /// 标准错误上的日志格式:text 或 json (the format of log lines on stderr)
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
-        /// The language of the summary's headers and labels: zh, or en (from
-        /// templates/headers.toml). Sheet names stay as they are.
+        /// 汇总表表头和标签的语言:zh 或 en;工作表名称不变 (the language of the summary's headers)
         #[arg(long, default_value = jixiao::labels::DEFAULT_LANG)]
         lang: String,
-        /// Also write the report's contents as flat tables in this directory: inputs,
-        /// departments, projects, indicators and findings, each as Parquet and as CSV (UTF-8
-        /// with BOM).
+        /// 另把报告内容写成平面表 (Parquet 和 带 BOM 的 UTF-8 CSV) 到此目录 (also write flat tables)
         #[arg(long, value_name = "DIR")]
         tables: Option<PathBuf>,
-        /// How many seconds to wait for another run that is writing the same summary or report
-        /// before giving up (exit 2).
+        /// 另一个运行正在写同一汇总表时,至多等待的秒数;之后退出码 2 (seconds to wait for a lock)
         #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = wait_seconds)]
         lock_wait: f64,
+        /// 汇总表的生成日期 YYYY-MM-DD,写入说明和文档属性;未给出时用 SOURCE_DATE_EPOCH,都没有则
+        /// 不记日期 (the date the summary is made on)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: Option<jixiao::RunDate>,
     },
-    /// Read and check the inputs as consolidate does, write nothing, print the findings.
-    /// Exit 0 with no error-level finding, 1 with any, 2 when the run cannot be done.
+    /// 像 consolidate 一样读取并检查,不写文件,只列出问题;无错误退出码 0,有错误 1 (check the
+    /// inputs, write nothing, print the findings)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项 (Options)")]
     Check {
         #[command(flatten)]
         read: ReadArgs,
-        /// table: one line per finding; json: the report's findings array.
+        /// table:每个问题一行;json:报告的 findings 数组 (how findings are printed)
         #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
         format: CheckFormat,
     },
-    /// Write a blank input workbook in the standard layout, with drop-downs from the rules.
+    /// 写出一份空白的填报模板,下拉选项取自规则 (write a blank template to fill in)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项 (Options)")]
     Template {
-        /// The workbook to write.
+        /// 要写出的工作簿 (the workbook to write)
         #[arg(short, long)]
         output: PathBuf,
-        /// A blank 项目支出绩效目标申报表 (one form per project) instead of the table.
+        /// 写出空白的项目支出绩效目标申报表 (每个项目一张) 而不是表格 (a blank form instead)
         #[arg(long)]
         form: bool,
-        /// A rules file to take the drop-downs from instead of the built-in one.
+        /// 取下拉选项的规则文件 (a rules file for the drop-downs)
         #[arg(long)]
         rules: Option<PathBuf>,
     },
-    /// Print the built-in rules file, to start a copy for --rules.
+    /// 打印内置规则文件,作为 --rules 副本的起点 (print the built-in rules)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项 (Options)")]
     Rules,
+    /// 打印 shell 补全脚本 (print a shell completion script)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项 (Options)")]
+    Completions {
+        /// bash、zsh、fish、powershell 或 elvish
+        shell: clap_complete::Shell,
+    },
+    /// 打印 man 手册页 (roff) (print the man page)
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项 (Options)")]
+    Man,
+}
+
+/// "2024-12-31".
+fn parse_date(text: &str) -> Result<jixiao::RunDate, String> {
+    jixiao::RunDate::parse(text).ok_or_else(|| "must be a date YYYY-MM-DD".to_string())
+}
+
+/// The date of `SOURCE_DATE_EPOCH` (seconds since 1970), when set; a value that is no such
+/// number is refused.
+fn source_date_epoch() -> Result<Option<jixiao::RunDate>, jixiao::Error> {
+    let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let date = text
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(jixiao::RunDate::from_epoch);
+    match date {
+        Some(d) => Ok(Some(d)),
+        None => Err(jixiao::Error::BadArgument(format!(
+            "SOURCE_DATE_EPOCH={text:?} is not a number of seconds since 1970"
+        ))),
+    }
 }
 
 /// Zero or more seconds, at most a day.
@@ -246,7 +361,8 @@ pub fn main() -> ExitCode {
     // JSON); one that escapes is reported below as the run's error.
     jixiao::install_quiet_panic_hook();
     jixiao::install_signal_cleanup();
-    let result = std::panic::catch_unwind(|| run(cli.command));
+    let color = cli.color;
+    let result = std::panic::catch_unwind(|| run(cli.command, color));
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) => {
@@ -266,11 +382,25 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs one command: the exit code of a completed run, or why it could not be done.
-fn run(command: Command) -> Result<u8, jixiao::Error> {
+fn run(command: Command, color: ColorArg) -> Result<u8, jixiao::Error> {
     match command {
         Command::Rules => {
             print!("{}", jixiao::rules::DEFAULT_RULES);
             Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "jixiao", &mut text);
+            print_bytes(&text)
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .map_err(|e| {
+                    jixiao::Error::BadArgument(format!("cannot make the man page: {e}"))
+                })?;
+            print_bytes(&text)
         }
         Command::Template {
             output,
@@ -289,8 +419,9 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
             let rules = jixiao::load_rules(read.rules.as_deref())?;
             let options = read.options(PathBuf::new(), None, jixiao::labels::Labels::default());
             let summary = jixiao::build_summary(&options, &rules, &|_| {})?;
-            print_findings(&summary, format);
-            if jixiao::nothing_consolidated(&summary) {
+            print_findings(&summary, format, color.enabled(true));
+            let nothing = jixiao::nothing_consolidated(&summary);
+            if nothing {
                 // A department must not pass its self-check with a file the bureau cannot read.
                 log_error(
                     LogFormat::Text,
@@ -298,7 +429,13 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
                     "没有找到可读取的项目绩效目标表或申报表 (no table or form found); 财政局无法读取这些文件",
                 );
             }
-            Ok(jixiao::exit_code(&summary, FailOn::Error))
+            let code = jixiao::exit_code(&summary, FailOn::Error);
+            if let (Some(meaning), CheckFormat::Table) =
+                (exit_meaning(code, FailOn::Error, nothing), format)
+            {
+                eprintln!("jixiao: {meaning}");
+            }
+            Ok(code)
         }
         Command::Consolidate {
             read,
@@ -310,31 +447,57 @@ fn run(command: Command) -> Result<u8, jixiao::Error> {
             lang,
             tables,
             lock_wait,
+            date,
         } => {
             let labels = jixiao::labels::Labels::new(&lang)?;
             let rules = jixiao::load_rules(read.rules.as_deref())?;
             let mut options = read.options(output, report, labels);
             options.tables = tables;
             options.lock_wait = std::time::Duration::from_secs_f64(lock_wait);
+            options.date = match date {
+                Some(d) => Some(d),
+                None => source_date_epoch()?,
+            };
             let bar = progress_bar(quiet || log_format == LogFormat::Json);
+            // The bar names its stage, so that it never stands still without saying why.
             let progress = |event: Progress| match event {
-                Progress::Started { files } => bar.set_length(files as u64),
+                Progress::Started { files } => {
+                    bar.set_length(files as u64);
+                    bar.set_message("读取");
+                }
                 Progress::FileDone => bar.inc(1),
+                Progress::Writing => {
+                    bar.set_message("写入汇总");
+                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                }
+                Progress::Compressing => bar.set_message("压缩"),
             };
             let result = jixiao::consolidate(&options, &rules, &progress);
             bar.finish_and_clear();
             let summary = result?;
             let code = jixiao::exit_code(&summary, fail_on.into());
             if !quiet {
-                log_summary(log_format, &summary, &options, code);
+                log_summary(log_format, &summary, &options, code, fail_on.into());
             }
             Ok(code)
         }
     }
 }
 
+/// Writes `bytes` to stdout; a reader that stopped early (`| head`) is no error.
+fn print_bytes(bytes: &[u8]) -> Result<u8, jixiao::Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(jixiao::Error::BadArgument(
+            format!("cannot write to stdout: {e}"),
+        )),
+        _ => Ok(0),
+    }
+}
+
 /// `check`'s output on stdout.
-fn print_findings(summary: &Summary, format: CheckFormat) {
+fn print_findings(summary: &Summary, format: CheckFormat, color: bool) {
     match format {
         CheckFormat::Json => match jixiao::findings_pretty(summary) {
             Ok(text) => println!("{text}"),
@@ -348,8 +511,8 @@ fn print_findings(summary: &Summary, format: CheckFormat) {
                     (false, Some(cell)) => format!("{} [{}]!{cell}", f.file, f.sheet),
                 };
                 println!(
-                    "{:<4}\t{:<26}\t{place}\t{}",
-                    f.severity.label_zh(),
+                    "{}\t{:<26}\t{place}\t{}",
+                    severity_label(f.severity, color),
                     f.code.as_str(),
                     f.message
                 );
@@ -379,7 +542,13 @@ fn log_error(format: LogFormat, code: &str, message: &str) {
 }
 
 /// One line per input that did not come through whole, then the closing summary.
-fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOptions, code: u8) {
+fn log_summary(
+    format: LogFormat,
+    summary: &Summary,
+    options: &ConsolidateOptions,
+    code: u8,
+    fail_on: FailOn,
+) {
     for input in jixiao::problem_inputs(summary) {
         let reason = input.reason.as_deref().unwrap_or("");
         match format {
@@ -411,12 +580,19 @@ fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOption
         }
     }
     let nothing = jixiao::nothing_consolidated(summary);
+    let meaning = exit_meaning(code, fail_on, nothing);
     match format {
-        LogFormat::Text if nothing => eprintln!(
-            "{}\njixiao: 没有汇总任何输入:每个文件都被跳过或读取失败 (no input was consolidated: every file was skipped or failed)",
-            closing_paragraph(summary, options)
-        ),
-        LogFormat::Text => eprintln!("{}", closing_paragraph(summary, options)),
+        LogFormat::Text => {
+            eprintln!("{}", closing_paragraph(summary, options));
+            if nothing {
+                eprintln!(
+                    "jixiao: 没有汇总任何输入:每个文件都被跳过或读取失败 (no input was consolidated: every file was skipped or failed)"
+                );
+            }
+            if let Some(meaning) = meaning {
+                eprintln!("jixiao: {meaning}");
+            }
+        }
         LogFormat::Json => eprintln!(
             "{}",
             serde_json::json!({"event": "summary",
@@ -425,6 +601,7 @@ fn log_summary(format: LogFormat, summary: &Summary, options: &ConsolidateOption
                 "totals": summary.totals,
                 "summary": options.output, "report": options.report_path(),
                 "tables": options.tables, "run_id": summary.run_id, "exit_code": code,
+                "exit_meaning": meaning,
                 "consolidated": !nothing})
         ),
     }
@@ -436,9 +613,9 @@ fn progress_bar(quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} 个文件  已用 {elapsed}  {per_sec}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg:8} {bar:40} {pos}/{len} 个文件  已用 {elapsed}  {per_sec}",
+    ) {
         bar.set_style(style);
     }
     bar

@@ -71,7 +71,8 @@ pub use read::Limits;
 pub use report::findings_pretty;
 pub use scratch::{install_quiet_panic_hook, install_signal_cleanup, take_panic_note};
 pub use write::{
-    MAX_NOTES, WorkbookOptions, WriteError, write_report, write_workbook, write_workbook_with,
+    MAX_NOTES, RunDate, WorkbookOptions, WriteError, write_report, write_workbook,
+    write_workbook_with,
 };
 
 // One table through the stages, for tools and tests that bring their own grid.
@@ -113,6 +114,8 @@ pub struct ConsolidateOptions {
     pub tables: Option<PathBuf>,
     /// How long to wait for another run that holds a lock on one of the targets.
     pub lock_wait: Duration,
+    /// The date the summary is made on (`--date`, `SOURCE_DATE_EPOCH`); none: no date in it.
+    pub date: Option<write::RunDate>,
 }
 
 /// The most reading threads (or processes) per core: more only queue for the same cores (and a
@@ -175,6 +178,7 @@ impl ConsolidateOptions {
             isolation: None,
             tables: None,
             lock_wait: Duration::from_secs(120),
+            date: None,
         }
     }
 
@@ -232,6 +236,9 @@ pub enum Error {
     WriteAborted(String),
     #[error("--tables: {0}")]
     Tables(String),
+    /// An argument or environment variable that is no such value (e.g. `SOURCE_DATE_EPOCH`).
+    #[error("{0}")]
+    BadArgument(String),
 }
 
 impl Error {
@@ -240,7 +247,7 @@ impl Error {
         use run::OutputError as O;
         match self {
             Error::Rules(_) => "bad_rules",
-            Error::Labels(_) | Error::Exclude(_) => "bad_arguments",
+            Error::Labels(_) | Error::Exclude(_) | Error::BadArgument(_) => "bad_arguments",
             Error::NoInputs(_) => "no_inputs",
             Error::Output(O::Locked { .. }) => "locked",
             Error::Output(O::IsInput { .. } | O::SameTarget { .. }) => "output_conflict",
@@ -285,7 +292,8 @@ pub fn consolidate(
         }
     }
     let summary = collect(options, rules, progress, &targets)?;
-    write_outputs(&summary, options)?;
+    progress(Progress::Writing);
+    write_outputs(&summary, options, &|| progress(Progress::Compressing))?;
     drop(locks);
     Ok(summary)
 }
@@ -293,13 +301,21 @@ pub fn consolidate(
 /// Stages both outputs (and the tables), then renames them into place, the summary first; the
 /// report carries the summary's SHA-256. A panic while writing (the writer's temporary files on
 /// a full disk) fails the run cleanly, leaving the previous outputs as they were.
-fn write_outputs(summary: &Summary, options: &ConsolidateOptions) -> Result<(), Error> {
+fn write_outputs(
+    summary: &Summary,
+    options: &ConsolidateOptions,
+    sheets_written: &(dyn Fn() + Sync),
+) -> Result<(), Error> {
     let staged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         write::stage_outputs(
             summary,
             &options.output,
             &options.report_path(),
-            &WorkbookOptions::new(&options.labels),
+            &WorkbookOptions {
+                date: options.date,
+                ..WorkbookOptions::new(&options.labels)
+            },
+            sheets_written,
         )
     }));
     let (workbook, report) = staged.map_err(|_| {
@@ -329,8 +345,14 @@ fn write_outputs(summary: &Summary, options: &ConsolidateOptions) -> Result<(), 
 /// A progress event.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {
+    /// Reading begins: this many files.
     Started { files: usize },
+    /// One more file read.
     FileDone,
+    /// Every file is read: the summary's sheets are being written.
+    Writing,
+    /// The sheets are written: the workbook is being compressed into its file.
+    Compressing,
 }
 
 /// Everything up to the summary, without writing anything.

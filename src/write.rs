@@ -63,6 +63,9 @@ pub struct WorkbookOptions<'a> {
     pub rows_per_sheet: u32,
     /// Cell notes in the workbook at most.
     pub max_notes: usize,
+    /// The date the summary is made on (`--date`, `SOURCE_DATE_EPOCH`), written into its
+    /// properties and 说明; none keeps reruns byte-identical with no date in them.
+    pub date: Option<RunDate>,
 }
 
 impl<'a> WorkbookOptions<'a> {
@@ -71,7 +74,69 @@ impl<'a> WorkbookOptions<'a> {
             labels,
             rows_per_sheet: MAX_DATA_ROWS,
             max_notes: MAX_NOTES,
+            date: None,
         }
+    }
+}
+
+/// A calendar date the summary is made on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunDate {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl RunDate {
+    /// "2024-12-31".
+    pub fn parse(text: &str) -> Option<RunDate> {
+        let mut parts = text.trim().split('-');
+        let year: u16 = parts.next()?.parse().ok()?;
+        let month: u8 = parts.next()?.parse().ok()?;
+        let day: u8 = parts.next()?.parse().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        let date = RunDate { year, month, day };
+        date.is_valid().then_some(date)
+    }
+
+    /// The UTC date of a moment in seconds since 1970 (`SOURCE_DATE_EPOCH`).
+    pub fn from_epoch(seconds: i64) -> Option<RunDate> {
+        // Days to civil date (Howard Hinnant's algorithm).
+        let z = seconds.div_euclid(86_400) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let date = RunDate {
+            year: u16::try_from(year).ok()?,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
+        };
+        date.is_valid().then_some(date)
+    }
+
+    fn is_valid(self) -> bool {
+        let leap = (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0;
+        let days = match self.month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return false,
+        };
+        (1900..=9999).contains(&self.year) && (1..=days).contains(&self.day)
+    }
+}
+
+impl std::fmt::Display for RunDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 }
 
@@ -129,11 +194,15 @@ fn stage_workbook_with(
 /// busy (three threads: 汇总, 指标, 合计 and 问题), but compressing the workbook into its file
 /// is one thread's work: the report takes the idle core then. Written from the start, it took
 /// CPU from 指标, the longest task.
+///
+/// `sheets_written` is called once every sheet is written, as the workbook starts being
+/// compressed (for the progress bar).
 pub fn stage_outputs(
     summary: &Summary,
     workbook_path: &Path,
     report_path: &Path,
     options: &WorkbookOptions<'_>,
+    sheets_written: &(dyn Fn() + Sync),
 ) -> (Result<Staged, WriteError>, Result<Staged, WriteError>) {
     let (go, wait) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
@@ -145,6 +214,7 @@ pub fn stage_outputs(
         });
         let workbook = {
             let notify = move || {
+                sheets_written();
                 let _ = go.send(());
             };
             stage_workbook_with(summary, workbook_path, options, &notify)
@@ -174,12 +244,19 @@ pub fn write_workbook_with(
 }
 
 /// A new workbook with fixed properties, so that reruns are byte-identical.
-fn new_workbook(labels: &Labels, run_id: &str) -> Result<Workbook, XlsxError> {
+fn new_workbook(
+    labels: &Labels,
+    run_id: &str,
+    date: Option<RunDate>,
+) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
-    // A fixed creation time keeps reruns byte-identical. The run id, as a custom property,
-    // ties the summary to its report and marks it as jixiao's: a later run finding it among
-    // its inputs leaves it out.
-    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    // The date given, else a fixed creation time: reruns stay byte-identical. The run id, as
+    // a custom property, ties the summary to its report and marks it as jixiao's: a later run
+    // finding it among its inputs leaves it out.
+    let created = match date {
+        Some(d) => ExcelDateTime::from_ymd(d.year, d.month, d.day)?,
+        None => ExcelDateTime::from_ymd(2000, 1, 1)?,
+    };
     workbook.set_properties(
         &DocProperties::new()
             .set_title(labels.t("项目绩效目标汇总"))
@@ -234,7 +311,7 @@ fn build_workbook(
     sheets_written: &(dyn Fn() + Sync),
 ) -> Result<Workbook, XlsxError> {
     let labels = options.labels;
-    let mut workbook = new_workbook(labels, &summary.run_id)?;
+    let mut workbook = new_workbook(labels, &summary.run_id, options.date)?;
     let formats = Formats::new();
     // The input list of 说明 starts right after its intro, whose length does not depend on
     // the figures it shows.
@@ -332,6 +409,7 @@ fn build_workbook(
         &formats,
         labels,
         notes,
+        options.date,
     )?;
     sheets.push_into(&mut workbook);
     Ok(workbook)

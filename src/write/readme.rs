@@ -17,6 +17,7 @@ use crate::sheets::{
 };
 use crate::text::cut_for_cell;
 
+use super::RunDate;
 use super::format::Formats;
 use super::place::{Address, Layout};
 use super::sheet::{NoteCount, Sheets, print_setup};
@@ -58,11 +59,17 @@ enum Sample {
 /// How many rows stand above the input list: what they show does not change their number, so
 /// the input list's place is known before the notes are counted.
 pub fn intro_rows(summary: &Summary, l: &Labels, layout: &Layout) -> usize {
-    intro(summary, l, layout, NoteCount::default()).len()
+    intro(summary, l, layout, NoteCount::default(), None).len()
 }
 
 /// The rows above the input list.
-fn intro(summary: &Summary, l: &Labels, layout: &Layout, notes: NoteCount) -> Vec<ReadmeRow> {
+fn intro(
+    summary: &Summary,
+    l: &Labels,
+    layout: &Layout,
+    notes: NoteCount,
+    date: Option<RunDate>,
+) -> Vec<ReadmeRow> {
     use ReadmeRow::*;
     let t = |s: &str| l.t(s).to_string();
     let pair = |s: &str, v: Value| Pair(t(s), v);
@@ -88,8 +95,13 @@ fn intro(summary: &Summary, l: &Labels, layout: &Layout, notes: NoteCount) -> Ve
         // The same id as the report's run_id: which report goes with this summary.
         pair("运行编号 (run_id)", Value::Text(summary.run_id.clone())),
         pair(
-            "生成时间",
-            Value::Text(t("不记录:相同的输入总是得到逐字节相同的汇总表")),
+            "生成日期",
+            Value::Text(match date {
+                Some(d) => d.to_string(),
+                None => {
+                    t("未给出 (--date 或 SOURCE_DATE_EPOCH):相同的输入总是得到逐字节相同的汇总表")
+                }
+            }),
         ),
         Blank,
         Section(t("统计")),
@@ -197,12 +209,13 @@ pub fn write(
     f: &Formats,
     l: &Labels,
     notes: NoteCount,
+    date: Option<RunDate>,
 ) -> Result<(), XlsxError> {
     let mut sheet = sheets.take()?;
     sheet.set_name(SHEET_README)?;
     sheet.set_default_note_author("jixiao");
     let mut widths = Widths([16usize, 10, 24, 16, 20]);
-    let intro = intro(summary, l, layout, notes);
+    let intro = intro(summary, l, layout, notes, date);
     let mut row = 0u32;
     for item in &intro {
         write_intro_row(&mut sheet, row, item, f, l, &mut widths)?;
