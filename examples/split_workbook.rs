@@ -130,6 +130,7 @@ fn outcome(d: usize) -> FileOutcome {
             file: file.clone(),
             sheet: "Sheet1".to_string(),
             year: Some(2024),
+            year_source: Some(jixiao::model::YearSource::FileName),
             declared: Declared {
                 project_count: Some(PROJECTS as u32),
                 footnote_total_wan: Some(10.5 * PROJECTS as f64),

@@ -82,8 +82,8 @@ pub struct Summary {
     pub departments: Departments,
     pub totals: Totals,
     pub findings: Vec<Finding>,
-    /// Findings per department, parallel to `departments`.
-    pub department_findings: Vec<usize>,
+    /// Findings per department by severity, parallel to `departments`.
+    pub department_findings: Vec<SeverityCounts>,
     /// The departments as 合计 counts them, each a run of `departments`: the forms of one
     /// department (by name and year), from however many files, are one; every row table is
     /// its own (two tables of one department keep their own figures).
@@ -253,10 +253,10 @@ fn drop_department(outcome: &mut FileOutcome, key: &(String, Option<i32>), winne
 /// of its own.
 fn group(
     departments: Vec<StoredDepartment>,
-    findings: Vec<usize>,
+    findings: Vec<SeverityCounts>,
 ) -> (
     Vec<StoredDepartment>,
-    Vec<usize>,
+    Vec<SeverityCounts>,
     Vec<std::ops::Range<usize>>,
 ) {
     let mut keys: BTreeMap<(String, Option<i32>), usize> = BTreeMap::new();
@@ -275,7 +275,7 @@ fn group(
             }
         }
     }
-    let mut slots: Vec<Option<(StoredDepartment, usize)>> =
+    let mut slots: Vec<Option<(StoredDepartment, SeverityCounts)>> =
         departments.into_iter().zip(findings).map(Some).collect();
     let mut ordered = Vec::with_capacity(slots.len());
     let mut ordered_findings = Vec::with_capacity(slots.len());
@@ -338,13 +338,12 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         });
         // A department is one sheet of one file: count its findings within its own file.
         for d in &outcome.departments {
-            department_findings.push(
+            department_findings.push(SeverityCounts::count(
                 outcome
                     .findings
                     .iter()
-                    .filter(|f| f.sheet == d.head.about.sheet)
-                    .count(),
-            );
+                    .filter(|f| f.sheet == d.head.about.sheet),
+            ));
         }
         departments.extend(outcome.departments);
         findings.extend(outcome.findings);

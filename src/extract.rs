@@ -13,6 +13,7 @@
 
 use crate::grid::{CellRef, CellValue, Grid};
 use crate::layout::{Columns, TableLayout};
+use crate::model::YearSource;
 use crate::rules::{Field, Rules};
 use crate::text::{fold, fold_width, parse_number};
 
@@ -155,6 +156,9 @@ pub enum OtherKind {
     RepeatedHeader,
     /// A second 合计 row.
     ExtraSum,
+    /// The template's example row (its 序号 is the rules' example marker) or an indicator row
+    /// under it.
+    TemplateExample,
 }
 
 /// What the text around the table says about the department.
@@ -162,7 +166,8 @@ pub enum OtherKind {
 pub struct DocumentInfo {
     /// The department's name and the cell it was read from.
     pub department: Option<(String, CellRef)>,
-    pub year: Option<i32>,
+    /// The year and where it was read.
+    pub year: Option<(i32, YearSource)>,
     /// The number of projects the footnote declares, and its cell.
     pub declared_count: Option<(u32, CellRef)>,
     /// The total (万元) the footnote declares, and its cell.
@@ -195,6 +200,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
         merged: uses_merged_projects(grid, layout),
         current: None,
         after_sum: false,
+        in_example: false,
         footnotes: Vec::new(),
         table: RawTable {
             sheet: grid.sheet.clone(),
@@ -228,10 +234,22 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
     }
     let mut titles = Vec::new();
     for row in 0..layout.header_first_row {
-        titles.extend(
-            grid.row_cells(row)
-                .map(|(col, v)| (v.text(), CellRef::new(row, col))),
-        );
+        let cells: Vec<(u32, String)> = grid.row_cells(row).map(|(c, v)| (c, v.text())).collect();
+        for (i, (col, text)) in cells.iter().enumerate() {
+            // A label cell ("单位名称:") with its value in the next filled cell (the
+            // template's fillable cells; a merged label leaves empty cells between) reads as
+            // one line, placed on the value. A blank value leaves the label alone.
+            if let Some((next_col, value)) = cells.get(i + 1)
+                && is_label_cell(text)
+                && !is_label_cell(value)
+            {
+                titles.push((
+                    format!("{} {}", text.trim(), value.trim()),
+                    CellRef::new(row, *next_col),
+                ));
+            }
+            titles.push((text.clone(), CellRef::new(row, *col)));
+        }
     }
     table.document = read_document(&titles, &footnotes, rules);
     table
@@ -261,6 +279,8 @@ struct Walk<'a> {
     current: Option<usize>,
     /// Past the 合计 row: only footnotes and notes follow.
     after_sum: bool,
+    /// Inside the template's example rows.
+    in_example: bool,
     footnotes: Vec<(String, CellRef)>,
     table: RawTable,
 }
@@ -306,6 +326,11 @@ impl Walk<'_> {
     /// footnote. Whether it was one.
     fn marked_row(&mut self, row: u32, first_col: u32, single_text: Option<String>) -> bool {
         let (grid, cols, rules) = (self.grid, self.cols, self.rules);
+        if self.example_row(row) {
+            let other = self.other(row, first_col, OtherKind::TemplateExample);
+            self.table.other_rows.push(other);
+            return true;
+        }
         if is_labelled(grid, row, cols, |t| rules.is_sum_label(t)) {
             if self.table.sum_row.is_some() {
                 let extra = self.other(row, first_col, OtherKind::ExtraSum);
@@ -340,6 +365,27 @@ impl Walk<'_> {
         let other = self.other(row, first_col, kind);
         self.table.other_rows.push(other);
         true
+    }
+
+    /// Whether the row is the template's example: its 序号 is the example marker, or it is an
+    /// indicator row under such a row (one that starts no project).
+    fn example_row(&mut self, row: u32) -> bool {
+        let (grid, cols) = (self.grid, self.cols);
+        let marker = self.rules.template.example_marker.as_str();
+        let marked = !marker.is_empty()
+            && cols
+                .seq
+                .is_some_and(|c| fold(&grid.text_ref(row, c)).trim() == marker);
+        if marked {
+            self.in_example = true;
+            self.current = None;
+        } else if self.in_example {
+            let indicator = indicator_at(grid, row, cols);
+            let has_indicator =
+                !indicator.name.value.is_empty() || !indicator.target.value.is_empty();
+            self.in_example = !starts_project(grid, row, cols, has_indicator);
+        }
+        self.in_example
     }
 
     /// A row of data: a project's first row, one of its indicator rows, a row that lost its
@@ -609,6 +655,12 @@ fn is_labelled(grid: &Grid, row: u32, cols: &Columns, is_label: impl Fn(&str) ->
         .any(|c| is_label(&grid.text_ref(row, c)))
 }
 
+/// A cell that is a label waiting for its value: text ending in a colon ("单位名称:", "年度:").
+fn is_label_cell(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with(':') || t.ends_with('：')
+}
+
 /// The text of a row that holds exactly one non-empty cell.
 fn single_cell_text(grid: &Grid, row: u32) -> Option<String> {
     let mut cells = grid.row_cells(row);
@@ -672,9 +724,14 @@ fn read_document(
         .filter(names_department)
         .or_else(|| find(footnotes, &d.footnote_department, "department").filter(names_department))
         .or_else(|| find(titles, &d.title_department, "department").filter(names_department));
-    info.year = find(footnotes, &d.footnote_year, "year")
-        .or_else(|| find(titles, &d.title_year, "year"))
-        .and_then(|(y, _)| fold(&y).parse().ok());
+    let year =
+        |lines: &[(String, CellRef)], patterns: &[regex::Regex], to: fn(CellRef) -> YearSource| {
+            find(lines, patterns, "year")
+                .and_then(|(y, cell)| fold(&y).parse().ok().map(|y| (y, to(cell))))
+        };
+    info.year = year(titles, &d.unit_line_year, YearSource::YearLine)
+        .or_else(|| year(footnotes, &d.footnote_year, YearSource::Footnote))
+        .or_else(|| year(titles, &d.title_year, YearSource::Title));
     info.declared_count = find(footnotes, &d.footnote_count, "count")
         .and_then(|(n, cell)| fold(&n).parse().ok().map(|n| (n, cell)));
     info.footnote_total = find(footnotes, &d.footnote_total, "total")
@@ -718,7 +775,7 @@ mod tests {
         let sum = t.sum_row.expect("sum row");
         assert_eq!(sum.budget.map(|b| b.text()), Some("15".into()));
         assert_eq!(t.document.department.map(|d| d.0), Some("某某局".into()));
-        assert_eq!(t.document.year, Some(2024));
+        assert_eq!(t.document.year.map(|(y, _)| y), Some(2024));
         assert_eq!(t.document.declared_count.map(|d| d.0), Some(3));
         assert_eq!(t.document.footnote_total.map(|d| d.0), Some(20.0));
         assert!(t.other_rows.is_empty(), "{:?}", t.other_rows);

@@ -161,6 +161,10 @@ codes! {
     NotApplicable = "not_applicable", Info, "A row of a form's indicator block says it does not apply (本项目不适用此指标, 无, 是否适用: 否); it is not an indicator.";
     /// A self-evaluation table, set aside.
     SelfEvaluation = "self_evaluation", Info, "The sheet is a 绩效自评表 (last year's results against last year's targets: 实际完成值, 得分 …), not this year's targets; it was set aside.";
+    /// The template's example row.
+    TemplateExample = "template_example", Info, "A row whose 序号 is the template's example marker (示例), with the indicator rows under it, is the template's grey example, not a project; it is not summarized.";
+    /// A table or form with nothing in it.
+    NoProjects = "no_projects", Error, "A table or form was recognized but holds no project, no indicator and no 部门整体 targets (an unfilled template); nothing from it can be summarized.";
     /// A file or folder left out by `--exclude`.
     Excluded = "excluded", Info, "The file or folder matched an --exclude pattern; it is listed, not read.";
     /// A summary, report or table jixiao wrote.
@@ -308,6 +312,11 @@ pub struct SeverityCounts {
 }
 
 impl SeverityCounts {
+    /// All of them.
+    pub fn total(self) -> usize {
+        self.error + self.warning + self.info
+    }
+
     pub fn count<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> SeverityCounts {
         let mut counts = SeverityCounts::default();
         for f in findings {

@@ -29,6 +29,8 @@ pub enum LabelsError {
 struct RawTable {
     /// Chinese meaning of each finding code, for the 说明 sheet in the default language.
     codes_zh: BTreeMap<String, String>,
+    /// A short Chinese title per finding code, for 问题类型.
+    code_titles_zh: BTreeMap<String, String>,
     /// Per language: Chinese text → translation.
     #[serde(flatten)]
     languages: BTreeMap<String, BTreeMap<String, String>>,
@@ -41,20 +43,27 @@ pub struct Labels {
     /// Chinese → translation; empty for Chinese.
     table: HashMap<String, String>,
     codes_zh: HashMap<String, String>,
+    code_titles_zh: HashMap<String, String>,
     /// Texts asked for that the table lacks, so a test can show none is left untranslated.
     missing: Mutex<BTreeSet<String>>,
 }
 
 impl Clone for Labels {
     fn clone(&self) -> Self {
-        Labels::build(&self.lang, self.table.clone(), self.codes_zh.clone())
+        Labels::build(
+            &self.lang,
+            self.table.clone(),
+            self.codes_zh.clone(),
+            self.code_titles_zh.clone(),
+        )
     }
 }
 
 impl Default for Labels {
     fn default() -> Self {
-        Labels::new(DEFAULT_LANG)
-            .unwrap_or_else(|_| Labels::build(DEFAULT_LANG, HashMap::new(), HashMap::new()))
+        Labels::new(DEFAULT_LANG).unwrap_or_else(|_| {
+            Labels::build(DEFAULT_LANG, HashMap::new(), HashMap::new(), HashMap::new())
+        })
     }
 }
 
@@ -67,11 +76,13 @@ impl Labels {
         lang: &str,
         table: HashMap<String, String>,
         codes_zh: HashMap<String, String>,
+        code_titles_zh: HashMap<String, String>,
     ) -> Labels {
         Labels {
             lang: lang.to_string(),
             table,
             codes_zh,
+            code_titles_zh,
             missing: Mutex::new(BTreeSet::new()),
         }
     }
@@ -80,11 +91,17 @@ impl Labels {
     pub fn new(lang: &str) -> Result<Labels, LabelsError> {
         let mut raw = parse_table()?;
         let codes_zh = raw.codes_zh.into_iter().collect();
+        let titles = raw.code_titles_zh.into_iter().collect();
         if lang == DEFAULT_LANG {
-            return Ok(Labels::build(lang, HashMap::new(), codes_zh));
+            return Ok(Labels::build(lang, HashMap::new(), codes_zh, titles));
         }
         match raw.languages.remove(lang) {
-            Some(table) => Ok(Labels::build(lang, table.into_iter().collect(), codes_zh)),
+            Some(table) => Ok(Labels::build(
+                lang,
+                table.into_iter().collect(),
+                codes_zh,
+                titles,
+            )),
             None => Err(LabelsError::Unknown(
                 lang.to_string(),
                 Labels::languages().join(", "),
@@ -138,6 +155,24 @@ impl Labels {
         code.meaning()
     }
 
+    /// A finding code's short title in this language (问题类型); the code itself where the
+    /// table has none.
+    pub fn code_title(&self, code: Code) -> &str {
+        match self.code_titles_zh.get(code.as_str()) {
+            Some(zh) => self.t(zh),
+            None => code.as_str(),
+        }
+    }
+
+    /// Finding codes without a short title.
+    pub fn codes_without_title(&self) -> Vec<&'static str> {
+        Code::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|c| !self.code_titles_zh.contains_key(*c))
+            .collect()
+    }
+
     /// Whether the default language has its own wording for every finding code.
     pub fn codes_without_zh_meaning(&self) -> Vec<&'static str> {
         Code::ALL
@@ -166,6 +201,14 @@ mod tests {
     fn every_code_has_a_chinese_meaning() {
         let zh = Labels::default();
         assert_eq!(zh.codes_without_zh_meaning(), Vec::<&str>::new());
+        assert_eq!(zh.codes_without_title(), Vec::<&str>::new());
+        let titles: std::collections::HashSet<&str> =
+            Code::ALL.iter().map(|&c| zh.code_title(c)).collect();
+        assert_eq!(titles.len(), Code::ALL.len(), "one title per code");
+        let en = Labels::new("en").expect("en");
+        for &c in Code::ALL {
+            assert_ne!(en.t(zh.code_title(c)), zh.code_title(c), "{c:?} in English");
+        }
         assert_ne!(
             zh.code_meaning(Code::SumMismatch),
             Code::SumMismatch.meaning()

@@ -415,7 +415,7 @@ pub fn write_template(rules: &Rules, path: &Path) -> Result<(), Error> {
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = template::build(rules, "", &[]).map_err(xlsx)?;
+    let mut workbook = template::build(rules, "", None, &[]).map_err(xlsx)?;
     write::write_atomically(path, |file| workbook.save_to_writer(file).map_err(xlsx))?;
     Ok(())
 }

@@ -275,6 +275,46 @@ impl NameSource {
     }
 }
 
+/// Where a department's year was read: the 年度 column of every sheet and `year_source` in the
+/// report say it, so a folder holding two years can be told apart and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum YearSource {
+    /// A "年度:2024" line above the table (the template's 年度 cell).
+    YearLine(CellRef),
+    /// The footnote ("2024年,XX局部门全面公开…").
+    Footnote(CellRef),
+    /// The title above the header ("XX局2024年项目绩效目标表").
+    Title(CellRef),
+    /// A form's title or its 年度 row.
+    Form(CellRef),
+    /// None of these: the file's name ("…_2024.xlsx").
+    FileName,
+}
+
+impl YearSource {
+    /// The source's name in the report.
+    pub fn kind(self) -> &'static str {
+        match self {
+            YearSource::YearLine(_) => "year_line",
+            YearSource::Footnote(_) => "footnote",
+            YearSource::Title(_) => "title",
+            YearSource::Form(_) => "form",
+            YearSource::FileName => "file_name",
+        }
+    }
+
+    /// The cell the year was read from, if any.
+    pub fn cell(self) -> Option<CellRef> {
+        match self {
+            YearSource::YearLine(c)
+            | YearSource::Footnote(c)
+            | YearSource::Title(c)
+            | YearSource::Form(c) => Some(c),
+            YearSource::FileName => None,
+        }
+    }
+}
+
 /// What a table says about its department, and where the table is: everything but its rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct About {
@@ -283,6 +323,8 @@ pub struct About {
     pub file: String,
     pub sheet: String,
     pub year: Option<i32>,
+    /// Where `year` was read; `None` exactly when it is.
+    pub year_source: Option<YearSource>,
     pub declared: Declared,
 }
 

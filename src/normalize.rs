@@ -18,12 +18,29 @@ use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectFiel
 use crate::grid::{CellRef, CellValue};
 use crate::model::{
     About, CategorySource, Declared, Department, Detail, FieldCells, Indicator, IndicatorExtra,
-    NameSource, Project, RawValues, Unassigned,
+    NameSource, Project, RawValues, Unassigned, YearSource,
 };
 use crate::rules::Rules;
 use crate::text::{clean, fold, format_number, parse_number, round_amount, split_leading_number};
 
 pub mod form;
+
+/// The year in a file's name ("市水利局_项目申报表_2024.xlsx"), if it names one: four digits
+/// starting 19 or 20 that no other digit touches.
+pub fn file_year(file: &str) -> Option<i32> {
+    let stem = std::path::Path::new(file).file_stem()?.to_string_lossy();
+    let digits: Vec<char> = stem.chars().collect();
+    (0..digits.len().saturating_sub(3)).find_map(|i| {
+        let w: String = digits[i..i + 4].iter().collect();
+        let bounded = |j: Option<&char>| j.is_none_or(|c| !c.is_ascii_digit());
+        let before = i.checked_sub(1).and_then(|j| digits.get(j));
+        (bounded(before)
+            && bounded(digits.get(i + 4))
+            && (w.starts_with("19") || w.starts_with("20")))
+        .then(|| w.parse().ok())
+        .flatten()
+    })
+}
 
 /// The canonical operator of a qualitative (定性) indicator.
 pub const QUALITATIVE: &str = "定性";
@@ -97,6 +114,8 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         position += projects[index].indicators.len();
     }
     let unassigned = n.lost_rows(raw, &projects, position);
+    // A table that names no year: the file's name may ("…_2024.xlsx").
+    let file_year = file_year(origin.file);
     n.other_rows(raw);
     let mut department = Department {
         about: About {
@@ -104,7 +123,12 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
             name_source,
             file: origin.file.to_string(),
             sheet: raw.sheet.clone(),
-            year: raw.document.year,
+            year: raw.document.year.map(|(y, _)| y).or(file_year),
+            year_source: raw
+                .document
+                .year
+                .map(|(_, source)| source)
+                .or(file_year.map(|_| YearSource::FileName)),
             declared,
         },
         projects,
@@ -371,6 +395,10 @@ impl Normalizer<'_> {
                 OtherKind::ExtraSum => (
                     Code::UnrecognizedRow,
                     "又一个合计行(只有第一个合计行作为申报数)",
+                ),
+                OtherKind::TemplateExample => (
+                    Code::TemplateExample,
+                    "模板的示例行(序号为示例标记),不是项目,未汇总",
                 ),
             };
             self.raise(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::discover::{InputFile, Status};
-use crate::finding::{Code, Finding, Site};
+use crate::finding::{Code, DepartmentField, Finding, Site, Subject};
 use crate::grid::Grid;
 use crate::layout::SheetLayout;
 use crate::layout::form::FormKind;
@@ -361,6 +361,27 @@ fn finish(
 ) -> (StoredDepartment, Vec<Finding>) {
     classify::classify(&mut department, rules);
     findings.extend(check::check(&department, rules));
+    if department.projects.is_empty()
+        && department.unassigned.is_empty()
+        && department.overall.is_none()
+    {
+        let about = &department.about;
+        let site = Site {
+            file: &about.file,
+            sheet: &about.sheet,
+        };
+        let mut f = site.finding(
+            Code::NoProjects,
+            None,
+            Subject::Department(DepartmentField::Name),
+            format!(
+                "工作表「{}」认出了表头,但没有填写任何项目或指标(空白模板?),没有可汇总的内容",
+                about.sheet
+            ),
+        );
+        f.department = about.name.as_str().into();
+        findings.push(f);
+    }
     for f in &findings {
         if let Some(p) = f
             .subject

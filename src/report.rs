@@ -216,6 +216,7 @@ struct DepartmentOut<'a> {
     file: &'a str,
     sheet: &'a str,
     year: Option<i32>,
+    year_source: Option<YearSourceOut<'a>>,
     declared: DeclaredOut,
     projects: Vec<ProjectOut<'a>>,
     unassigned: Vec<UnassignedOut<'a>>,
@@ -262,6 +263,10 @@ impl<'a> DepartmentOut<'a> {
             file: &d.about.file,
             sheet,
             year: d.about.year,
+            year_source: d.about.year_source.map(|source| YearSourceOut {
+                from: source.kind(),
+                cell: source.cell().map(|cell| Source(sheet, cell)),
+            }),
             declared: DeclaredOut::new(&d.about.declared),
             projects: d
                 .projects
@@ -331,6 +336,14 @@ impl Serialize for NameSourceOut<'_> {
             NameSource::SheetName => serializer.serialize_str("sheet name"),
         }
     }
+}
+
+/// Where a department's year was read: `from` is year_line, footnote, title, form or
+/// file_name; `cell` the cell, except for file_name.
+#[derive(Serialize)]
+struct YearSourceOut<'a> {
+    from: &'static str,
+    cell: Option<Source<'a>>,
 }
 
 /// A source cell as "Sheet!H7", written without an intermediate string.

@@ -144,6 +144,14 @@ pub struct CategoryRule {
 pub struct TemplateRules {
     pub units: Vec<String>,
     pub rows: u32,
+    /// The 序号 of the template's example row: a row (and its indicator rows) so marked is the
+    /// example, not a project (template_example). Absent from older rules files: "示例".
+    #[serde(default = "default_example_marker")]
+    pub example_marker: String,
+}
+
+fn default_example_marker() -> String {
+    "示例".to_string()
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,7 +266,14 @@ struct RawDocument {
     title_year: Vec<String>,
     amount_unit_line: Vec<String>,
     unit_line_department: Vec<String>,
+    /// Absent from rules files copied before it existed: then the default.
+    #[serde(default = "default_unit_line_year")]
+    unit_line_year: Vec<String>,
     department_reject: Vec<String>,
+}
+
+fn default_unit_line_year() -> Vec<String> {
+    vec![r"^(?:预算)?年度\s*:\s*(?P<year>(?:19|20)\d{2})".to_string()]
 }
 
 /// Patterns that read the department, year and declared figures from text around the table.
@@ -273,6 +288,8 @@ pub struct DocumentPatterns {
     /// A "单位:元" line above the header; the group `unit` is the amounts' unit.
     pub amount_unit_line: Vec<Regex>,
     pub unit_line_department: Vec<Regex>,
+    /// A "年度:2024" line (the template's 年度 cell); tried before the footnote and title.
+    pub unit_line_year: Vec<Regex>,
     /// Captures that name no department (a bare year, 附件3, 表5, 部门).
     pub department_reject: Vec<Regex>,
 }
@@ -521,6 +538,7 @@ impl Rules {
                 "document.unit_line_department",
                 &d.unit_line_department,
             )?,
+            unit_line_year: compile("document.unit_line_year", &d.unit_line_year)?,
             department_reject: compile("document.department_reject", &d.department_reject)?,
         };
 

@@ -26,6 +26,9 @@ pub const OVERALL_LABEL: &str = "(部门整体)";
 /// The label of the grand-total row of 合计.
 pub const GRAND_TOTAL_LABEL: &str = "总计";
 
+/// The label of the row under 总计 that holds the budget split into neither 本级 nor 转移支付.
+pub const UNSPLIT_LABEL: &str = "其中:未拆分本级/转移支付(万元)";
+
 /// Excel's last row is 1,048,576; one is the header.
 pub const MAX_DATA_ROWS: u32 = 1_048_575;
 
@@ -208,7 +211,7 @@ columns! {
         Indicators = "指标数", Count, Values, FIT, false;
         Findings = "问题数", Count, Values, FIT, false;
         /// [file]sheet!cell of the project's name.
-        Source = "来源", Text, Values, Width::Fit(30), false;
+        Source = "来源", Wrap, Values, Width::Wrap(30), false;
         Overview = "项目概况", Wrap, Values, Width::Wrap(40), false;
         Goal = "年度绩效目标", Wrap, Values, Width::Wrap(40), false;
         /// A link to the project's first row of 指标.
@@ -230,6 +233,8 @@ columns! {
         LongTermIndicators = "长期绩效指标", Wrap, Values, Width::Wrap(30), false;
         /// The other labels: 项目负责人, 联系电话, 项目属性, 审核意见 …
         Attributes = "项目属性", Wrap, Values, Width::Wrap(30), false;
+        /// The department's year (its source is in the report's `year_source`).
+        Year = "年度", Count, Values, FIT, false;
     }
 }
 
@@ -257,6 +262,8 @@ columns! {
         Weight = "权重", Count, Values, FIT, false;
         Details = "指标说明", Text, Values, Width::Fit(40), false;
         PriorActual = "上年实际值", Text, Values, FIT, false;
+        /// The department's year.
+        Year = "年度", Count, Values, FIT, false;
     }
 }
 
@@ -276,6 +283,9 @@ columns! {
         Indicators = "指标数", Count, Formulas, FIT, true;
         Duplicates = "重复指标数", Count, Values, FIT, true;
         Findings = "问题数", Count, Values, FIT, true;
+        /// Of 问题数, the error-level and the warning-level ones.
+        Errors = "错误数", Count, Values, FIT, true;
+        Warnings = "警告数", Count, Values, FIT, true;
         Unassigned = "未归属指标数", Count, Values, FIT, true;
         File = "来源文件", Text, Values, Width::Fit(40), false;
         /// The department's number, as in 汇总.
@@ -283,6 +293,8 @@ columns! {
         /// A 部门整体 table's budget, beside the projects' sum, and its indicators.
         OverallBudget = "部门整体预算(万元)", Amount, Values, FIT, true;
         OverallIndicators = "部门整体指标数", Count, Values, FIT, true;
+        /// The department's year.
+        Year = "年度", Count, Values, FIT, false;
     }
 }
 
@@ -291,6 +303,8 @@ columns! {
     FindingColumn {
         Severity = "级别", Text, Values, FIT, false;
         Code = "代码", Text, Values, FIT, false;
+        /// The code's short title in the workbook's language.
+        Kind = "问题类型", Text, Values, FIT, false;
         Department = "部门", Text, Values, Width::Fit(34), false;
         File = "文件", Text, Values, Width::Fit(36), false;
         Sheet = "工作表", Text, Values, FIT, false;
@@ -302,7 +316,7 @@ columns! {
 }
 
 /// The columns of 汇总 whose text wraps, and the text each shows of a project.
-fn wrapped_project_texts<'a>(
+pub fn wrapped_project_texts<'a>(
     dept: &'a Department,
     p: &'a crate::model::Project,
 ) -> [(ProjectColumn, &'a str); 4] {
@@ -367,8 +381,6 @@ pub fn sheet_lines(needed: impl Iterator<Item = usize>) -> usize {
 /// What writing the summary must know of a department before it writes any sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Survey {
-    /// Lines of text its tallest row of 汇总 needs (1 to [`MAX_LINES`]).
-    pub lines: u8,
     /// Its projects whose figures carry a note.
     pub projects_with_notes: u32,
     /// Its rows of 指标 that carry a note.
@@ -377,24 +389,12 @@ pub struct Survey {
 
 /// Surveys one department for the summary, while it is in hand.
 pub fn survey(dept: &Department) -> Survey {
-    let mut lines = 1;
-    let mut with_notes = 0;
-    for p in &dept.projects {
-        with_notes += u32::from(!p.notes.is_empty());
-        if lines < MAX_LINES {
-            lines = lines.max(sheet_lines(
-                wrapped_project_texts(dept, p)
-                    .into_iter()
-                    .map(|(col, text)| lines_needed(text, wrap_width(col.width()))),
-            ));
-        }
-    }
+    let with_notes = dept.projects.iter().filter(|p| !p.notes.is_empty()).count() as u32;
     let noted_rows = dept
         .indicators()
         .filter(|(owner, i)| note_column(i, *owner == crate::model::Owner::Unassigned).is_some())
         .count() as u32;
     Survey {
-        lines: lines as u8,
         projects_with_notes: with_notes,
         noted_rows,
     }
@@ -409,12 +409,14 @@ mod tests {
         assert_eq!(ProjectColumn::ALL.len(), ProjectColumn::HEADERS.len());
         assert_eq!(ProjectColumn::Key.letter(), "M");
         assert_eq!(ProjectColumn::Budget.header(), "预算金额(万元)");
-        assert_eq!(TotalColumn::Key.letter(), "N");
+        assert_eq!(TotalColumn::Key.letter(), "P");
         assert_eq!(TotalColumn::Budget.at(7), "C7");
         assert_eq!(TotalColumn::DeclaredAmount.letter(), "G");
-        assert_eq!(TotalColumn::Unassigned.letter(), "L");
+        assert_eq!(TotalColumn::Unassigned.letter(), "N");
+        assert_eq!(TotalColumn::Errors.letter(), "L");
         assert_eq!(IndicatorColumn::CategorySource.index(), 14);
-        assert_eq!(FindingColumn::Place.index(), 7);
+        assert_eq!(FindingColumn::Place.index(), 8);
+        assert_eq!(FindingColumn::Kind.index(), 2);
         for (n, c) in TotalColumn::ALL.iter().enumerate() {
             assert_eq!(c.index() as usize, n);
         }

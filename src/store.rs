@@ -37,6 +37,9 @@ pub struct Figures {
     pub duplicates_collapsed: usize,
     /// The sums of the projects' 预算金额, 本级支出 and 转移支付支出 (万元).
     pub budget_sums: [f64; 3],
+    /// Whether any project splits its budget into 本级支出 and 转移支付支出: where none does,
+    /// 合计 leaves those blank rather than show 0.00.
+    pub split: bool,
     /// How many indicators each 一级 category holds, by category, in name order.
     pub level1_counts: Vec<(CompactString, usize)>,
 }
@@ -90,6 +93,10 @@ impl StoredDepartment {
                 unassigned: department.unassigned.len(),
                 duplicates_collapsed: department.duplicates_collapsed(),
                 budget_sums: department.budget_sums(),
+                split: department
+                    .projects
+                    .iter()
+                    .any(|p| p.own_wan.is_some() || p.transfer_wan.is_some()),
                 level1_counts: level1_counts(&department),
             },
             survey: crate::sheets::survey(&department),
@@ -207,6 +214,7 @@ mod tests {
                 file: "a.xlsx".to_string(),
                 sheet: "表".to_string(),
                 year: Some(2024),
+                year_source: Some(crate::model::YearSource::FileName),
                 declared: Declared {
                     project_count: Some(22),
                     footnote_total_wan: Some(1709.5),

@@ -327,9 +327,8 @@ fn build_workbook(
     formats.register(&mut workbook);
     let mut sheets = AllSheets::new(&mut workbook, &layout)?;
     // 汇总 may hold a quarter of the notes; 指标 what 汇总 leaves, known before either is written.
-    let (mut project_lines, mut projects_with_notes) = (1, 0);
+    let mut projects_with_notes = 0;
     for h in summary.departments.heads() {
-        project_lines = project_lines.max(usize::from(h.survey.lines));
         projects_with_notes += h.survey.projects_with_notes as usize;
     }
     let project_allowance = options.max_notes / 4;
@@ -385,7 +384,6 @@ fn build_workbook(
             formats,
             options,
             ProjectRows {
-                lines: project_lines,
                 notes: project_allowance,
                 marks: project_marks,
             },

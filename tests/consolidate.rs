@@ -309,18 +309,63 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
     assert_eq!(number(&row[9]), 5.0);
     let findings_total = report["findings"].as_array().expect("f").len() as f64;
     assert_eq!(number(&row[10]), findings_total);
+    // Beside 问题数, its errors and warnings.
+    let count_of = |severity: &str| {
+        report["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .filter(|f| f["severity"] == severity)
+            .count() as f64
+    };
+    assert_eq!(header[11..13], ["错误数", "警告数"]);
+    assert_eq!(number(&row[11]), count_of("error"));
+    assert_eq!(number(&row[12]), count_of("warning"));
+    assert!(count_of("error") > 0.0 && count_of("warning") > 0.0);
+    // The seed's year, read from its footnote.
+    let year = jixiao::sheets::TotalColumn::Year.index() as usize;
+    assert_eq!(header[year], "年度");
+    assert_eq!(number(&row[year]), 2024.0);
     // The grand total is a formula whose cached value calamine reads without recalculating.
     let grand = &totals_sheet[2];
     assert_eq!(text(&grand[0]), "总计");
     assert_eq!(number(&grand[2]), 1119.5);
     assert_eq!(number(&grand[8]), 150.0);
+    // Under it, the budget split into neither 本级 nor 转移: the three add up to 总计.
+    let unsplit = &totals_sheet[3];
+    assert_eq!(text(&unsplit[0]), jixiao::sheets::UNSPLIT_LABEL);
+    let sum = number(&grand[3]) + number(&grand[4]) + number(&unsplit[2]);
+    assert!((sum - number(&grand[2])).abs() < 0.005, "{sum}");
 
     let problems = sheet(&book, "问题");
     assert_eq!(problems.len() as f64, findings_total + 1.0);
     assert_eq!(
-        problems[0].iter().map(text).collect::<Vec<_>>()[..7],
-        ["级别", "代码", "部门", "文件", "工作表", "单元格", "说明"]
+        problems[0].iter().map(text).collect::<Vec<_>>()[..8],
+        [
+            "级别",
+            "代码",
+            "问题类型",
+            "部门",
+            "文件",
+            "工作表",
+            "单元格",
+            "说明"
+        ]
     );
+    // Errors first, then warnings, then notes; each code with its title.
+    let rank = |r: &Vec<calamine::Data>| match text(&r[0]).as_str() {
+        "错误" => 0,
+        "警告" => 1,
+        _ => 2,
+    };
+    let ranks: Vec<i32> = problems[1..].iter().map(rank).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "sorted by severity");
+    assert_eq!(ranks.first(), Some(&0));
+    let shifted = problems
+        .iter()
+        .find(|r| text(&r[1]) == "shifted_row")
+        .expect("shifted_row");
+    assert_eq!(text(&shifted[2]), "指标行错位");
     assert_eq!(
         problems
             .iter()
@@ -333,7 +378,7 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
         .find(|r| text(&r[1]) == "sum_mismatch")
         .expect("sum row");
     assert_eq!(
-        (text(&sum_row[0]).as_str(), text(&sum_row[5]).as_str()),
+        (text(&sum_row[0]).as_str(), text(&sum_row[6]).as_str()),
         ("错误", "D161")
     );
 }

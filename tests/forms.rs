@@ -489,7 +489,11 @@ fn forms_of_one_department_from_many_files_and_sheets_are_one_department() {
     // 合计 shows it on one row, keyed by one 部门编号 in 汇总.
     let book = read_workbook(&wd.path("s.xlsx"));
     let totals_sheet = sheet(&book, "合计");
-    assert_eq!(totals_sheet.len(), 3, "a department row and 总计");
+    assert_eq!(
+        totals_sheet.len(),
+        4,
+        "a department row, 总计 and what is not split"
+    );
     use jixiao::sheets::{ProjectColumn as P, TotalColumn as T};
     assert_eq!(number(&totals_sheet[1][T::Projects.index() as usize]), 5.0);
     assert_eq!(number(&totals_sheet[1][T::Budget.index() as usize]), 560.0);

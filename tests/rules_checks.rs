@@ -114,20 +114,65 @@ fn the_template_has_drop_downs_locked_headers_and_reads_back_clean() {
         .expect("sheet1")
         .read_to_string(&mut xml)
         .expect("xml");
-    assert_eq!(xml.matches("<dataValidation ").count(), 2, "two drop-downs");
+    assert_eq!(
+        xml.matches("<dataValidation ").count(),
+        3,
+        "two drop-downs and the year"
+    );
     assert!(
-        xml.contains(r#"sqref="I4:I303""#),
+        xml.contains(r#"sqref="I5:I304""#),
         "operator column validated"
     );
-    assert!(xml.contains(r#"sqref="K4:K303""#), "unit column validated");
+    assert!(xml.contains(r#"sqref="K5:K304""#), "unit column validated");
+    assert!(xml.contains(r#"sqref="H2""#), "the year validated");
+    // The 单位名称 and 年度 cells are fillable on the protected sheet: their format is
+    // unlocked, the labels' is not.
+    assert!(xml.contains("<pageSetup") && xml.contains(r#"orientation="landscape""#));
+    assert!(xml.contains(r#"paperSize="9""#), "A4");
+    // One page wide (fitToWidth's default, 1), as many pages down as it takes.
+    assert!(xml.contains(r#"fitToPage="1""#) && xml.contains(r#"fitToHeight="0""#));
+    assert!(
+        xml.contains("<conditionalFormatting"),
+        "the example row greyed"
+    );
+    let mut styles = String::new();
+    zip.by_name("xl/styles.xml")
+        .expect("styles")
+        .read_to_string(&mut styles)
+        .expect("xml");
+    let cell_style = |cell: &str| -> usize {
+        let at = xml.find(&format!(r#"<c r="{cell}""#)).expect(cell);
+        let rest = &xml[at..];
+        let s = rest.find(" s=\"").expect("styled") + 4;
+        rest[s..s + rest[s..].find('"').expect("quote")]
+            .parse()
+            .expect("index")
+    };
+    let xfs: Vec<&str> = styles
+        .split("<cellXfs")
+        .nth(1)
+        .expect("cellXfs")
+        .split("<xf ")
+        .skip(1)
+        .collect();
+    let unlocked = |cell: &str| xfs[cell_style(cell)].contains(r#"locked="0""#);
+    assert!(unlocked("C2"), "单位名称 fillable");
+    assert!(unlocked("H2"), "年度 fillable");
+    assert!(!unlocked("A2") && !unlocked("G2"), "labels locked");
+    assert!(!unlocked("B4"), "header locked");
+    assert!(unlocked("B6"), "data rows fillable");
     assert!(
         xml.contains("≥") && xml.contains("GB/月"),
         "lists from the rules"
     );
     assert!(xml.contains("<sheetProtection"), "header locked");
 
-    // The blank template reads as a table with no projects and nothing wrong.
-    wd.run_expect(&["check", "blank.xlsx"], 0);
+    // The blank template is a table with no project: check fails (no_projects), and its grey
+    // example row is named, not summarized.
+    let out = wd.run_expect(&["check", "blank.xlsx"], 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("no_projects"), "{stdout}");
+    assert!(stdout.contains("template_example"), "{stdout}");
 
     // Filled in (as a department would), it consolidates with no findings at all.
     let rules = jixiao::rules::Rules::builtin().expect("rules");
@@ -143,7 +188,8 @@ fn the_template_has_drop_downs_locked_headers_and_reads_back_clean() {
             ind("使用人员满意度", "≥", "90", "%"),
         ],
     }];
-    let mut filled = jixiao::template::build(&rules, "市测试局", &projects).expect("filled");
+    let mut filled =
+        jixiao::template::build(&rules, "市测试局", Some(2025), &projects).expect("filled");
     wd.write("filled.xlsx", &filled.save_to_buffer().expect("save"));
     let out = wd.run(&[
         "consolidate",
@@ -158,6 +204,12 @@ fn the_template_has_drop_downs_locked_headers_and_reads_back_clean() {
     assert_eq!(report["findings"], Value::Array(vec![]), "no findings");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(report["departments"][0]["name"], "市测试局");
+    assert_eq!(report["departments"][0]["name_source"], "项目绩效目标!C2");
+    assert_eq!(report["departments"][0]["year"], 2025);
+    assert_eq!(
+        report["departments"][0]["year_source"],
+        serde_json::json!({"from": "year_line", "cell": "项目绩效目标!H2"})
+    );
     assert_eq!(report["totals"]["indicators"], 4);
     assert_eq!(report["departments"][0]["projects"][0]["budget_wan"], 12.5);
 }
@@ -242,6 +294,6 @@ fn duplicate_files_and_departments_are_counted_once() {
     // 合计 has one row per counted department, and the budgets are not doubled.
     let book = read_workbook(&wd.path("s.xlsx"));
     let totals = sheet(&book, "合计");
-    assert_eq!(totals.len(), 4);
+    assert_eq!(totals.len(), 5, "two departments, 总计, what is not split");
     assert_eq!(number(&totals[3][2]), 1119.5 + 1129.5);
 }

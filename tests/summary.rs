@@ -249,20 +249,20 @@ fn sheets_headers_and_totals_formulas_read_back() {
         .sum();
     assert_eq!(
         totals[&(1, 2)],
-        "SUMIFS('汇总'!$D$2:$D$12,'汇总'!$M$2:$M$12,$N2)"
+        "SUMIFS('汇总'!$D$2:$D$12,'汇总'!$M$2:$M$12,$P2)"
     );
     assert_eq!(number(cell(&book, "合计", 1, 2)), budget);
     assert_eq!(number(cell(&book, "合计", 1, 2)), 1119.5);
-    assert_eq!(totals[&(1, 1)], "COUNTIFS('汇总'!$M$2:$M$12,$N2)");
+    assert_eq!(totals[&(1, 1)], "COUNTIFS('汇总'!$M$2:$M$12,$P2)");
     assert_eq!(number(cell(&book, "合计", 1, 1)), 11.0);
     assert_eq!(
         totals[&(1, 8)],
-        "SUMIFS('汇总'!$G$2:$G$12,'汇总'!$M$2:$M$12,$N2)+L2+P2"
+        "SUMIFS('汇总'!$G$2:$G$12,'汇总'!$M$2:$M$12,$P2)+N2+R2"
     );
     assert_eq!(number(cell(&book, "合计", 1, 8)), 150.0);
     assert_eq!(totals[&(1, 7)], "ROUND(C2-G2,2)");
     assert_eq!(number(cell(&book, "合计", 1, 7)), -590.0);
-    assert_eq!(number(cell(&book, "合计", 1, 13)), 1.0, "部门编号");
+    assert_eq!(number(cell(&book, "合计", 1, 15)), 1.0, "部门编号");
     // The grand total: SUM over the department rows, cached.
     assert_eq!(text(cell(&book, "合计", 2, 0)), "总计");
     assert_eq!(totals[&(2, 2)], "SUM(C2:C2)");
@@ -314,14 +314,23 @@ fn every_finding_links_to_the_cell_it_is_about() {
     let findings = report["findings"].as_array().expect("findings");
     let problems = sheet(&book, "问题");
     assert_eq!(problems.len(), findings.len() + 1);
-    for (n, finding) in findings.iter().enumerate() {
-        let row = n as u32 + 1;
+    for finding in findings {
+        // 问题 is sorted (errors first): each finding's row is the one with its code, cell
+        // and message.
+        let row = problems
+            .iter()
+            .position(|r| {
+                text(&r[1]) == finding["code"].as_str().unwrap_or_default()
+                    && text(&r[6]) == finding["cell"].as_str().unwrap_or_default()
+                    && text(&r[7]) == finding["message"].as_str().unwrap_or_default()
+            })
+            .expect("the finding's row in 问题") as u32;
         let formula = f["问题"]
-            .get(&(row, 7))
+            .get(&(row, 8))
             .unwrap_or_else(|| panic!("问题 row {} has no link", row + 1));
         let (target_sheet, r, c, shown) = link_target(formula).expect("a HYPERLINK formula");
         // The cached text is what the link shows without recalculation.
-        assert_eq!(text(&problems[row as usize][7]), shown);
+        assert_eq!(text(&problems[row as usize][8]), shown);
         assert_eq!(
             shown,
             format!("{target_sheet}!{}{}", column_letters(c), r + 1)
@@ -577,7 +586,7 @@ fn findings_about_a_whole_file_link_to_its_input_row() {
         .iter()
         .position(|r| text(&r[1]) == "read_failed")
         .expect("read_failed") as u32;
-    let (target, r, _, _) = link_target(&f["问题"][&(row, 7)]).expect("link");
+    let (target, r, _, _) = link_target(&f["问题"][&(row, 8)]).expect("link");
     assert_eq!(target, "说明");
     assert_eq!(text(cell(&book, "说明", r, 0)), "in/broken.xlsx");
     assert_eq!(text(cell(&book, "说明", r, 1)), "失败");
@@ -599,9 +608,10 @@ fn findings_about_a_whole_file_link_to_its_input_row() {
     let path = wd.path("none.xlsx");
     let book = read_workbook(&path);
     let totals = sheet(&book, "合计");
-    assert_eq!(totals.len(), 2);
+    assert_eq!(totals.len(), 3, "总计 and what is not split");
     assert_eq!(text(&totals[1][0]), "总计");
     assert_eq!(number(&totals[1][2]), 0.0);
+    assert_eq!(number(&totals[2][2]), 0.0);
     assert!(formulas(&path)["合计"].is_empty());
 }
 
@@ -647,7 +657,7 @@ fn two_tables_of_one_department_keep_their_own_totals() {
     let projects = sheet(&book, "汇总");
     let f = formulas(&path);
     let re = Regex::new(
-        r"^SUMIFS\('汇总'!\$([A-Z])\$2:\$[A-Z]\$(\d+),'汇总'!\$M\$2:\$M\$\d+,\$N(\d+)\)$",
+        r"^SUMIFS\('汇总'!\$([A-Z])\$2:\$[A-Z]\$(\d+),'汇总'!\$M\$2:\$M\$\d+,\$P(\d+)\)$",
     )
     .expect("re");
     for row in 1..=2u32 {
@@ -656,7 +666,7 @@ fn two_tables_of_one_department_keep_their_own_totals() {
             .expect("a SUMIFS over 汇总");
         let col = (c[1].as_bytes()[0] - b'A') as usize;
         let last: usize = c[2].parse().expect("last");
-        let key = number(&totals[c[3].parse::<usize>().expect("row") - 1][13]);
+        let key = number(&totals[c[3].parse::<usize>().expect("row") - 1][15]);
         let sum: f64 = projects[1..last]
             .iter()
             .filter(|p| number(&p[12]) == key)
@@ -889,9 +899,9 @@ fn indicators_continue_on_further_sheets_and_links_follow() {
         if text(&row[1]) != "shifted_row" {
             continue;
         }
-        let (target, r, _, _) = link_target(&f["问题"][&(n as u32, 7)]).expect("link");
+        let (target, r, _, _) = link_target(&f["问题"][&(n as u32, 8)]).expect("link");
         let source = text(cell(&book, &target, r, 11));
-        assert!(source.ends_with(&format!("!{}", text(&row[5]))), "{source}");
+        assert!(source.ends_with(&format!("!{}", text(&row[6]))), "{source}");
         seen_parts.insert(target);
     }
     assert!(seen_parts.contains("指标(4)"), "{seen_parts:?}");
@@ -953,7 +963,7 @@ fn amount_and_operator_findings_land_on_their_own_cells() {
             .iter()
             .position(|r| text(&r[1]) == code)
             .unwrap_or_else(|| panic!("no {code}")) as u32;
-        link_target(&f["问题"][&(row, 7)]).expect("link")
+        link_target(&f["问题"][&(row, 8)]).expect("link")
     };
     // 本级支出 "abc" (D2 in the source) is 汇总's 本级支出 of the project, left empty and red.
     let (sheet_name, r, c, shown) = target("bad_amount");

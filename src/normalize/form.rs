@@ -9,7 +9,9 @@ use crate::extract::form::RawForm;
 use crate::finding::{Code, DepartmentField, Finding, ProjectField, Site, Subject};
 use crate::grid::{CellRef, CellValue};
 use crate::layout::form::FormKind;
-use crate::model::{About, Declared, Department, Detail, FormFields, NameSource, Overall, Project};
+use crate::model::{
+    About, Declared, Department, Detail, FormFields, NameSource, Overall, Project, YearSource,
+};
 use crate::rules::Rules;
 use crate::text::{
     clean, fold, fold_width, format_number, parse_number, round_amount, split_leading_number,
@@ -52,6 +54,8 @@ pub fn normalize_forms(
     let mut position = 0;
     for form in sheet.forms {
         match form.kind {
+            // An unfilled form (a template) is no project: the sheet then has none (no_projects).
+            FormKind::Project if is_blank(form) => {}
             FormKind::Project => {
                 let index = projects.len();
                 let project = n.form_project(form, index, position);
@@ -102,14 +106,16 @@ pub fn normalize_forms(
         .forms
         .iter()
         .find_map(|f| form_year(f, rules))
-        .or_else(|| file_year(origin.file));
+        .map(|(y, cell)| (y, YearSource::Form(cell)))
+        .or_else(|| super::file_year(origin.file).map(|y| (y, YearSource::FileName)));
     let mut department = Department {
         about: About {
             name,
             name_source,
             file: origin.file.to_string(),
             sheet: sheet.sheet.to_string(),
-            year,
+            year: year.map(|(y, _)| y),
+            year_source: year.map(|(_, source)| source),
             declared: Declared::default(),
         },
         projects,
@@ -144,8 +150,24 @@ fn department_name(forms: &[RawForm], rules: &Rules) -> Option<(String, NameSour
         .map(|(name, cell)| (name, NameSource::Cell(cell)))
 }
 
+/// Whether a project form was left unfilled: no name, amount, goal or target.
+fn is_blank(form: &RawForm) -> bool {
+    let empty = |l: &Option<Located>| l.as_ref().is_none_or(|l| l.value.is_empty());
+    [
+        &form.project_name,
+        &form.total,
+        &form.fiscal,
+        &form.other,
+        &form.goal,
+        &form.overview,
+    ]
+    .into_iter()
+    .all(empty)
+        && form.indicators.iter().all(|i| i.target.value.is_empty())
+}
+
 /// The year a form's titles or its 年度 line give.
-fn form_year(form: &RawForm, rules: &Rules) -> Option<i32> {
+fn form_year(form: &RawForm, rules: &Rules) -> Option<(i32, CellRef)> {
     let year_of = |text: &str| {
         let folded = fold_width(text);
         rules.document.title_year.iter().find_map(|p| {
@@ -156,37 +178,22 @@ fn form_year(form: &RawForm, rules: &Rules) -> Option<i32> {
     };
     form.titles
         .iter()
-        .find_map(|(t, _)| year_of(t))
+        .find_map(|(t, cell)| year_of(t).map(|y| (y, *cell)))
         .or_else(|| {
             form.attributes.iter().find_map(|(label, v)| {
-                let v = v.text();
+                let text = v.text();
                 (fold(label) == "年度")
                     .then(|| {
-                        fold(&v)
+                        fold(&text)
                             .trim_end_matches("年度")
                             .trim_end_matches('年')
                             .parse()
                             .ok()
+                            .map(|y| (y, v.cell()))
                     })
                     .flatten()
             })
         })
-}
-
-/// The year in a file's name ("市水利局_项目申报表_2024.xlsx"), if it names one.
-fn file_year(file: &str) -> Option<i32> {
-    let stem = std::path::Path::new(file).file_stem()?.to_string_lossy();
-    let digits: Vec<char> = stem.chars().collect();
-    (0..digits.len().saturating_sub(3)).find_map(|i| {
-        let w: String = digits[i..i + 4].iter().collect();
-        let bounded = |j: Option<&char>| j.is_none_or(|c| !c.is_ascii_digit());
-        let before = i.checked_sub(1).and_then(|j| digits.get(j));
-        (bounded(before)
-            && bounded(digits.get(i + 4))
-            && (w.starts_with("19") || w.starts_with("20")))
-        .then(|| w.parse().ok())
-        .flatten()
-    })
 }
 
 /// A form's amount text as a number and the factor it is written in: "86万元", "130万",

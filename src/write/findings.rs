@@ -1,5 +1,7 @@
-//! 问题: one row per finding, in the order they were raised (inputs in path order), each linking
-//! to the cell of the summary it is about; past Excel's row limit it continues on 问题(2), 问题(3)…
+//! 问题: one row per finding, errors first, then warnings, then notes; within a severity by
+//! department, then by place (file, sheet, cell), ties in the order raised. Each row links to
+//! the cell of the summary it is about; past Excel's row limit it continues on 问题(2), 问题(3)…
+//! The JSON report keeps the order raised (inputs in path order).
 
 use rust_xlsxwriter::XlsxError;
 
@@ -37,7 +39,7 @@ pub fn write(
     };
     let per = layout.rows_per_sheet as usize;
     let mut w = new_part(sheets, 0)?;
-    for (n, (finding, place)) in summary.findings.iter().zip(places).enumerate() {
+    for (n, (finding, place)) in sorted(summary, places).enumerate() {
         if n > 0 && n % per == 0 {
             w.finish(sheets)?;
             w = new_part(sheets, n / per)?;
@@ -49,6 +51,7 @@ pub fn write(
         w.next_row(severity);
         w.text(C::Severity, labels.t(finding.severity.label_zh()))?;
         w.text(C::Code, finding.code.as_str())?;
+        w.text(C::Kind, labels.code_title(finding.code))?;
         w.text(C::Department, &finding.department)?;
         w.text(C::File, &finding.file)?;
         w.text(C::Sheet, &finding.sheet)?;
@@ -61,4 +64,30 @@ pub fn write(
     }
     w.finish(sheets)?;
     Ok(())
+}
+
+/// The findings with their places in 问题's order: severity, department, file, sheet, cell
+/// (row, then column; the file's own findings, with no cell, first), then as raised.
+fn sorted<'a>(
+    summary: &'a Summary,
+    places: &'a [Option<Place>],
+) -> impl Iterator<Item = (&'a crate::finding::Finding, &'a Option<Place>)> {
+    let findings = &summary.findings;
+    let mut order: Vec<u32> = (0..findings.len().min(places.len()) as u32).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&findings[a as usize], &findings[b as usize]);
+        x.severity
+            .cmp(&y.severity)
+            .then_with(|| x.department.cmp(&y.department))
+            .then_with(|| x.file.cmp(&y.file))
+            .then_with(|| x.sheet.cmp(&y.sheet))
+            .then_with(|| {
+                x.cell
+                    .map(|c| (c.row, c.col))
+                    .cmp(&y.cell.map(|c| (c.row, c.col)))
+            })
+    });
+    order
+        .into_iter()
+        .map(move |i| (&findings[i as usize], &places[i as usize]))
 }

@@ -91,6 +91,7 @@ fn write_row(
         w.text(C::Details, &super::projects::details(&extra.details))?;
         w.text(C::PriorActual, extra.prior_actual.as_deref().unwrap_or(""))?;
     }
+    w.count(C::Year, d.about.year.map(f64::from))?;
     if let Some(col) = note_column(i, row.unassigned) {
         w.note(col, &i.notes)?;
     }

@@ -8,7 +8,10 @@ use rust_xlsxwriter::XlsxError;
 
 use crate::consolidate::Summary;
 use crate::model::Department;
-use crate::sheets::{IndicatorColumn, ProjectColumn as C, SHEET_PROJECTS, part_sheet_name};
+use crate::sheets::{
+    IndicatorColumn, ProjectColumn as C, SHEET_PROJECTS, lines_needed, part_sheet_name,
+    sheet_lines, wrap_width, wrapped_project_texts,
+};
 
 use super::WorkbookOptions;
 use super::format::Formats;
@@ -17,8 +20,6 @@ use super::sheet::{NoteCount, SheetWriter, Sheets, source};
 
 /// What 汇总 must know of all its rows before it writes the first.
 pub struct ProjectRows {
-    /// Lines of text every row is high enough for.
-    pub lines: usize,
     /// Cell notes the sheet may hold.
     pub notes: usize,
     /// The cells its findings fill.
@@ -39,8 +40,7 @@ pub fn write(
     let per = layout.rows_per_sheet as usize;
     let new_part = |sheets: &mut Sheets, part: usize, notes: usize| {
         let name = part_sheet_name(SHEET_PROJECTS, part);
-        let mut w = SheetWriter::new::<C>(sheets, &name, &[], f, options.labels, notes)?;
-        w.line_height(rows.lines);
+        let w = SheetWriter::new::<C>(sheets, &name, &[], f, options.labels, notes)?;
         Ok::<_, XlsxError>(w)
     };
     let mut w = new_part(sheets, 0, rows.notes)?;
@@ -89,6 +89,14 @@ pub fn write(
             }
             let key = layout.group_of.get(d_index).copied().unwrap_or(d_index);
             w.count(C::Key, Some((key + 1) as f64))?;
+            w.count(C::Year, d.about.year.map(f64::from))?;
+            // Each row as high as its own wrapped text needs (at most MAX_LINES lines); 来源
+            // wraps inside its cell, clipped at that height.
+            w.row_lines(sheet_lines(
+                wrapped_project_texts(&d, p)
+                    .into_iter()
+                    .map(|(col, text)| lines_needed(text, wrap_width(col.width()))),
+            ))?;
             // Amounts converted (元 → 万元) say so on the figure itself.
             w.note(C::Budget, &p.notes)?;
             indicator += p.indicators.len();

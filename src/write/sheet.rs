@@ -189,6 +189,16 @@ impl<'f> SheetWriter<'f> {
         }
     }
 
+    /// Makes the current row `lines` lines high, when it needs more than one: only the rows
+    /// that need it carry a height (each is held until the sheet is saved).
+    pub fn row_lines(&mut self, lines: usize) -> Result<(), XlsxError> {
+        if lines > 1 {
+            self.sheet
+                .set_row_height(self.row, LINE_HEIGHT * lines as f64 + 2.0)?;
+        }
+        Ok(())
+    }
+
     /// Starts the next row, with the fills its findings ask for.
     pub fn next_row(&mut self, marks: Vec<(u16, Severity)>) -> u32 {
         self.row += 1;

@@ -8,10 +8,11 @@ use rust_xlsxwriter::{
 };
 
 use crate::consolidate::Summary;
+use crate::finding::SeverityCounts;
 use crate::labels::Labels;
 use crate::sheets::{
     GRAND_TOTAL_LABEL, Kind, ProjectColumn, SHEET_PROJECTS, SHEET_TOTALS, TotalColumn as C,
-    part_sheet_name,
+    UNSPLIT_LABEL, part_sheet_name,
 };
 use crate::store::Head;
 use crate::text::{column_name, format_number, round_amount};
@@ -84,10 +85,17 @@ pub fn write(
             .clone()
             .filter_map(|d| summary.departments.head(d))
             .collect();
-        let findings = range
-            .clone()
-            .map(|d| summary.department_findings.get(d).copied().unwrap_or(0))
-            .sum();
+        let mut findings = SeverityCounts::default();
+        for d in range.clone() {
+            let c = summary
+                .department_findings
+                .get(d)
+                .copied()
+                .unwrap_or_default();
+            findings.error += c.error;
+            findings.warning += c.warning;
+            findings.info += c.info;
+        }
         let figures = department_row(&mut w, layout, labels, index, &heads, findings)?;
         for (k, category) in summary.level1_categories.iter().enumerate() {
             let n: usize = heads.iter().map(|d| d.level1_count(category)).sum();
@@ -112,6 +120,8 @@ struct GroupFigures<'a> {
     tables: usize,
     projects: usize,
     sums: [f64; 3],
+    /// Whether any of its tables splits budgets into 本级 and 转移支付.
+    split: bool,
     indicators: usize,
     duplicates: usize,
     unassigned: usize,
@@ -129,6 +139,7 @@ impl<'a> GroupFigures<'a> {
             tables: heads.len(),
             projects: 0,
             sums: [0.0; 3],
+            split: false,
             indicators: 0,
             duplicates: 0,
             unassigned: 0,
@@ -140,6 +151,7 @@ impl<'a> GroupFigures<'a> {
         for h in heads {
             let f = &h.figures;
             g.projects += h.projects();
+            g.split |= f.split;
             for (sum, v) in g.sums.iter_mut().zip(f.budget_sums) {
                 *sum += v;
             }
@@ -177,7 +189,7 @@ fn department_row(
     labels: &Labels,
     index: usize,
     heads: &[&Head],
-    findings: usize,
+    findings: SeverityCounts,
 ) -> Result<Figures, XlsxError> {
     let Some(g) = GroupFigures::new(heads) else {
         return Ok(Vec::new());
@@ -218,8 +230,14 @@ fn department_row(
         (C::Transfer, ProjectColumn::Transfer),
     ];
     for (k, (col, of)) in amounts.into_iter().enumerate() {
+        // No project of the department gives 本级/转移: blank, not a 0.00 that reads as given.
+        if k > 0 && !g.split {
+            w.blank_if_marked(col)?;
+            continue;
+        }
         w.formula(col, format!("={}", by_key(of)), sums[k], Kind::Amount)?;
     }
+    let parts = |v: f64| g.split.then_some(v);
     w.count(C::DeclaredCount, g.declared_count)?;
     w.amount(C::DeclaredAmount, declared_amount)?;
     match difference {
@@ -248,7 +266,9 @@ fn department_row(
         Kind::Count,
     )?;
     w.count(C::Duplicates, Some(g.duplicates as f64))?;
-    w.count(C::Findings, Some(findings as f64))?;
+    w.count(C::Findings, Some(findings.total() as f64))?;
+    w.count(C::Errors, Some(findings.error as f64))?;
+    w.count(C::Warnings, Some(findings.warning as f64))?;
     w.count(C::Unassigned, Some(unassigned))?;
     w.amount(C::OverallBudget, g.overall_budget)?;
     w.count(C::OverallIndicators, Some(g.overall_indicators as f64))?;
@@ -259,17 +279,20 @@ fn department_row(
     }
     w.text(C::File, &file)?;
     w.count(C::Key, Some((index + 1) as f64))?;
+    w.count(C::Year, g.first.about.year.map(f64::from))?;
     Ok(vec![
         (C::Projects, Some(g.projects as f64)),
         (C::Budget, Some(sums[0])),
-        (C::Own, Some(sums[1])),
-        (C::Transfer, Some(sums[2])),
+        (C::Own, parts(sums[1])),
+        (C::Transfer, parts(sums[2])),
         (C::DeclaredCount, g.declared_count),
         (C::DeclaredAmount, declared_amount),
         (C::Difference, difference),
         (C::Indicators, Some(g.indicators as f64)),
         (C::Duplicates, Some(g.duplicates as f64)),
-        (C::Findings, Some(findings as f64)),
+        (C::Findings, Some(findings.total() as f64)),
+        (C::Errors, Some(findings.error as f64)),
+        (C::Warnings, Some(findings.warning as f64)),
         (C::Unassigned, Some(unassigned)),
         (C::OverallBudget, g.overall_budget),
         (C::OverallIndicators, Some(g.overall_indicators as f64)),
@@ -320,6 +343,40 @@ fn grand_total(
         w.sheet
             .write_formula_with_format(row, col, formula, format)?;
     }
+    // Under 总计: what of the budget is in neither 本级 nor 转移支付 (departments that gave no
+    // split, or a split that does not add up), so that 本级 + 转移支付 + this = 预算金额.
+    let budget = |c: C| grand.iter().find(|g| g.0 == c).map_or(0.0, |g| g.1);
+    let remainder = round_cents(
+        round_amount(budget(C::Budget))
+            - round_amount(budget(C::Own))
+            - round_amount(budget(C::Transfer)),
+    );
+    let total_row = row + 1;
+    w.next_row(Vec::new());
+    w.sheet.write_string_with_format(
+        w.row,
+        C::Department.index(),
+        labels.t(UNSPLIT_LABEL),
+        &f.total_label,
+    )?;
+    if last < first {
+        w.sheet
+            .write_number_with_format(w.row, C::Budget.index(), 0.0, f.total(Kind::Amount))?;
+    } else {
+        let formula = Formula::new(format!(
+            "=ROUND({}-{}-{},2)",
+            C::Budget.at(total_row),
+            C::Own.at(total_row),
+            C::Transfer.at(total_row)
+        ))
+        .set_result(format_number(remainder));
+        w.sheet.write_formula_with_format(
+            w.row,
+            C::Budget.index(),
+            formula,
+            f.total(Kind::Amount),
+        )?;
+    }
     // 差额 is red wherever it is not zero: the table does not hold what the department declared.
     let difference = ConditionalFormatCell::new()
         .set_rule(ConditionalFormatCellRule::NotEqualTo(0))
@@ -342,7 +399,7 @@ mod tests {
     fn formulas_name_the_columns_their_tables_give() {
         assert_eq!(projects_range(ProjectColumn::Key, 3), "'汇总'!$M$2:$M$4");
         assert_eq!(projects_range(ProjectColumn::Budget, 0), "'汇总'!$D$2:$D$2");
-        assert_eq!(category_column(0), 16);
+        assert_eq!(category_column(0), 19);
         assert_eq!(round_cents(0.125000001), 0.13);
     }
 }
