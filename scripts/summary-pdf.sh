@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Converts the summary of examples/ to PDF with LibreOffice headless (as a user would print
-# it) and fails if the conversion fails or the PDF lacks a sheet. It also has LibreOffice
+# it) and fails if the conversion fails, the PDF lacks a sheet, or any printed type is under
+# 8 pt, or the workbook lacks its Excel Tables or charts (scripts/pdf-text-size.py). It also has LibreOffice
 # recalculate every formula (合计's SUMIFS/SUM, the HYPERLINK links) and fails unless each
 # result equals the value stored in the file. With --png FILE it renders the top of the first
 # page (汇总) to FILE, the screenshot shown in the README:
 #
 #     scripts/summary-pdf.sh [--png docs/summary.png] [--keep DIR]
 #
-# Installs what it needs (Debian packages libreoffice-calc, poppler-utils, fonts-noto-cjk)
-# when it is missing, so that it runs on a fresh machine; CI runs it.
+# Installs what it needs (Debian packages libreoffice-calc, poppler-utils, fonts-noto-cjk;
+# pdfminer.six from PyPI) when it is missing, so that it runs on a fresh machine; CI runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,13 +85,19 @@ echo "summary-pdf: LibreOffice's recalculation equals every stored formula resul
 pages=$(pdfinfo "$out/summary.pdf" | awk '/^Pages:/ {print $2}')
 text=$(pdftotext "$out/summary.pdf" -)
 # Every sheet prints: 汇总's first project, 合计's 总计 row, a finding code from 问题, and 说明.
-for expected in "无纸化设备租赁费" "总计" "sum_mismatch" "项目绩效目标汇总 · 说明" "text_too_long"; do
+for expected in "无纸化设备租赁费" "总计" "sum_mismatch" "项目绩效目标汇总 · 说明" "text_too_long" "问题按类型"; do
   if ! grep -qF "$expected" <<<"$text"; then
     echo "summary-pdf: the PDF does not show \"$expected\"" >&2
     exit 1
   fi
 done
 echo "summary-pdf: $pages pages, every sheet printed"
+
+# The type as printed: every character 8 pt or more on A4 landscape (issue 17); and the
+# workbook's Excel Tables and charts, read back from the file.
+python3 -c "import pdfminer" 2>/dev/null ||
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pdfminer.six
+python3 scripts/pdf-text-size.py "$out/summary.pdf" "$out/summary.xlsx" --min 8
 
 if [ -n "$png" ]; then
   mkdir -p "$(dirname "$png")"

@@ -53,11 +53,15 @@ pub fn is_scratch_name(name: &str) -> bool {
 
 struct Registry {
     temps: Vec<PathBuf>,
+    /// Outputs being staged: their temporary files are removed by name on an interrupt, also
+    /// one created an instant before it could be registered.
+    targets: Vec<PathBuf>,
     children: Vec<u32>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     temps: Vec::new(),
+    targets: Vec::new(),
     children: Vec::new(),
 });
 
@@ -70,6 +74,15 @@ fn registry() -> std::sync::MutexGuard<'static, Registry> {
 /// Remembers a temporary file to remove if the run is interrupted.
 pub fn register_temp(path: &Path) {
     registry().temps.push(path.to_path_buf());
+}
+
+/// Remembers an output about to be staged (before its temporary file exists). The run holds
+/// the target's lock, so every temporary file named for it is this run's.
+pub fn register_target(target: &Path) {
+    let mut r = registry();
+    if !r.targets.iter().any(|t| t == target) {
+        r.targets.push(target.to_path_buf());
+    }
 }
 
 /// Forgets a temporary file that was renamed into place or removed.
@@ -91,6 +104,17 @@ pub fn clean_up() {
     let mut r = registry();
     for path in r.temps.drain(..) {
         let _ = std::fs::remove_file(path);
+    }
+    for target in r.targets.drain(..) {
+        let prefix = temp_prefix(&target);
+        if let Ok(entries) = std::fs::read_dir(dir_of(&target)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
     for pid in r.children.drain(..) {
         kill(pid);

@@ -14,6 +14,8 @@ pub const SHEET_PROJECTS: &str = "汇总";
 pub const SHEET_INDICATORS: &str = "指标";
 pub const SHEET_TOTALS: &str = "合计";
 pub const SHEET_FINDINGS: &str = "问题";
+/// Charts of 合计 and 问题 (budget by department, findings by kind), beside their data.
+pub const SHEET_CHARTS: &str = "图表";
 /// How the summary was made, the legend and the finding codes; the last sheet.
 pub const SHEET_README: &str = "说明";
 
@@ -22,6 +24,28 @@ pub const UNASSIGNED_LABEL: &str = "(未归属)";
 
 /// Shown in 项目名称 for the indicators of a department's 部门整体 table.
 pub const OVERALL_LABEL: &str = "(部门整体)";
+
+/// The workbooks' font: 宋体 (SimSun), the East-Asian font every Windows and WPS installation
+/// has (等线 comes only with Office 2016 and later); LibreOffice substitutes its CJK serif.
+pub const WORKBOOK_FONT: &str = "宋体";
+/// GB2312, the character set Excel records with a Chinese font.
+pub const WORKBOOK_FONT_CHARSET: u8 = 134;
+
+/// A format in the workbooks' font, to build every other format from.
+pub fn font() -> rust_xlsxwriter::Format {
+    rust_xlsxwriter::Format::new()
+        .set_font_name(WORKBOOK_FONT)
+        .set_font_charset(WORKBOOK_FONT_CHARSET)
+}
+
+/// Sets the workbooks' font as the default of `workbook`, before any sheet is added.
+pub fn set_workbook_font(
+    workbook: &mut rust_xlsxwriter::Workbook,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    // 20 px rows and 64 px columns, as Excel's own default for an 11 pt font.
+    workbook.set_default_format(&font().set_font_size(11), 20, 64)?;
+    Ok(())
+}
 
 /// The label of the grand-total row of 合计.
 pub const GRAND_TOTAL_LABEL: &str = "总计";

@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{
     ConditionalFormatFormula, DataValidation, DataValidationErrorStyle, DataValidationRule,
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, ProtectionOptions, Workbook,
+    DocProperties, ExcelDateTime, FormatAlign, FormatBorder, ProtectionOptions, Workbook,
     XlsxError,
 };
 
@@ -71,13 +71,14 @@ pub fn build(
     projects: &[TemplateProject],
 ) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
+    crate::sheets::set_workbook_font(&mut workbook)?;
     // A fixed creation time: the same template every time.
     workbook.set_properties(
         &DocProperties::new()
             .set_title("项目绩效目标表")
             .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?),
     );
-    let border = Format::new().set_border(FormatBorder::Thin);
+    let border = crate::sheets::font().set_border(FormatBorder::Thin);
     let header = border
         .clone()
         .set_bold()
@@ -87,16 +88,16 @@ pub fn build(
         .set_text_wrap();
     let open = border.clone().set_unlocked().set_text_wrap();
     let amount = open.clone().set_num_format("0.00");
-    let title = Format::new()
+    let title = crate::sheets::font()
         .set_bold()
         .set_font_size(16)
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter);
-    let label = Format::new()
+    let label = crate::sheets::font()
         .set_bold()
         .set_align(FormatAlign::Right)
         .set_align(FormatAlign::VerticalCenter);
-    let field = Format::new()
+    let field = crate::sheets::font()
         .set_unlocked()
         .set_border_bottom(FormatBorder::Thin)
         .set_align(FormatAlign::VerticalCenter);
@@ -171,7 +172,7 @@ pub fn build(
             };
         }
     }
-    let grey = Format::new().set_font_color("#808080").set_italic();
+    let grey = crate::sheets::font().set_font_color("#808080").set_italic();
     let example_rule = ConditionalFormatFormula::new()
         .set_rule(
             format!(

@@ -14,6 +14,8 @@
 //! hands it on to 指标 on a thread of its own; 合计 and 问题 have a third; the report waits for
 //! the sheets and is written while the workbook is compressed.
 
+mod charts;
+mod excel_tables;
 mod findings;
 mod format;
 mod indicators;
@@ -33,7 +35,10 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 use crate::consolidate::Summary;
 use crate::labels::Labels;
 use crate::model::Department;
-use crate::sheets::MAX_DATA_ROWS;
+use crate::sheets::{
+    FindingColumn, IndicatorColumn, MAX_DATA_ROWS, ProjectColumn, SHEET_FINDINGS, SHEET_INDICATORS,
+    SHEET_PROJECTS,
+};
 
 pub use staged::{Staged, WriteError, stage, write_atomically};
 pub use tables::{TABLE_FILES, stage_tables};
@@ -180,8 +185,22 @@ fn stage_workbook_with(
         path: path.display().to_string(),
         source,
     };
-    let mut workbook = build_workbook(summary, options, sheets_written).map_err(xlsx)?;
-    let staged = stage(path, |file| workbook.save_to_writer(file).map_err(xlsx));
+    let (mut workbook, tables) = build_workbook(summary, options, sheets_written).map_err(xlsx)?;
+    let io = |source: std::io::Error| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    // Saved first into an unnamed temporary file beside the target (nothing to clean up if the
+    // run is stopped), then copied into the staged file with the Tables' ranges widened.
+    let staged = stage(path, |file| {
+        let mut raw = tempfile::tempfile_in(staged::target_dir(path)).map_err(io)?;
+        workbook.save_to_writer(&mut raw).map_err(xlsx)?;
+        std::io::Seek::rewind(&mut raw).map_err(io)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut *file);
+        excel_tables::widen(std::io::BufReader::new(raw), &mut out, &tables)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+        std::io::Write::flush(&mut out).map_err(io)
+    });
     // Closing the sheets' temporary files frees their disk blocks: a tenth of a second at
     // 2,000 files that nothing needs to wait for. (If no thread can be had, the failed spawn
     // drops the workbook here.)
@@ -251,6 +270,7 @@ fn new_workbook(
     date: Option<RunDate>,
 ) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
+    crate::sheets::set_workbook_font(&mut workbook)?;
     // The date given, else a fixed creation time: reruns stay byte-identical. The run id, as
     // a custom property, ties the summary to its report and marks it as jixiao's: a later run
     // finding it among its inputs leaves it out.
@@ -270,13 +290,13 @@ fn new_workbook(
     Ok(workbook)
 }
 
-/// The worksheets, made up front in the order 指标 …, 汇总, 合计, 问题, 说明, whichever thread
-/// writes them.
+/// The worksheets, made up front in the order 指标 …, 汇总, 合计, 图表, 问题, 说明, whichever
+/// thread writes them.
 struct AllSheets {
     indicators: Vec<Sheets>,
     /// 汇总 and its continuations.
     projects: Sheets,
-    /// 合计, then 问题 and its continuations.
+    /// 合计, 图表, then 问题 and its continuations.
     totals: Sheets,
     readme: Sheets,
 }
@@ -289,7 +309,7 @@ impl AllSheets {
         Ok(AllSheets {
             indicators,
             projects: Sheets::new(workbook, layout.project_parts())?,
-            totals: Sheets::new(workbook, 1 + layout.parts(layout.findings))?,
+            totals: Sheets::new(workbook, 2 + layout.parts(layout.findings))?,
             readme: Sheets::new(workbook, 1)?,
         })
     }
@@ -310,7 +330,7 @@ fn build_workbook(
     summary: &Summary,
     options: &WorkbookOptions<'_>,
     sheets_written: &(dyn Fn() + Sync),
-) -> Result<Workbook, XlsxError> {
+) -> Result<(Workbook, Vec<excel_tables::TableRange>), XlsxError> {
     let labels = options.labels;
     let mut workbook = new_workbook(labels, &summary.run_id, options.date)?;
     let formats = Formats::new();
@@ -375,6 +395,7 @@ fn build_workbook(
                 formats,
                 labels,
             )?;
+            charts::write(total_sheets, summary, formats, labels)?;
             findings::write(total_sheets, summary, layout, places, formats, labels)
         });
         let projects = projects::write(
@@ -411,7 +432,27 @@ fn build_workbook(
         options.date,
     )?;
     sheets.push_into(&mut workbook);
-    Ok(workbook)
+    let tables = excel_tables::ranges(
+        &layout,
+        [
+            (
+                SHEET_PROJECTS,
+                layout.projects,
+                (ProjectColumn::ALL.len() - 1) as u16,
+            ),
+            (
+                SHEET_INDICATORS,
+                layout.indicators,
+                (IndicatorColumn::ALL.len() - 1) as u16,
+            ),
+            (
+                SHEET_FINDINGS,
+                layout.findings,
+                (FindingColumn::ALL.len() - 1) as u16,
+            ),
+        ],
+    );
+    Ok((workbook, tables))
 }
 
 /// A scoped thread's result; its panic goes on in the thread that joins it.

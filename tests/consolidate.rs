@@ -205,7 +205,7 @@ fn seed_text_consolidates_with_every_row_accounted_for() {
     // The workbook, read back.
     let book = read_workbook(&wd.path("out.xlsx"));
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, vec!["汇总", "指标", "合计", "问题", "说明"]);
+    assert_eq!(names, vec!["汇总", "指标", "合计", "图表", "问题", "说明"]);
 
     let summary = sheet(&book, "汇总");
     let header: Vec<String> = summary[0].iter().map(text).collect();

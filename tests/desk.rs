@@ -187,3 +187,133 @@ fn help_is_in_chinese_with_option_names_and_completions_and_man_page_print() {
     );
     wd.run_expect(&["completions", "cmd.exe"], 2);
 }
+
+#[test]
+fn the_summary_has_tables_over_every_row_and_charts_beside_their_data() {
+    let wd = Workdir::new();
+    wd.write("in/seed.txt", seed_text().as_bytes());
+    // A department that gives no 本级/转移 split: blank in 合计, not 0.00.
+    wd.write(
+        "in/市某局_2025.txt",
+        "序号\t项目名称\t预算金额(万元)\t指标名称\t运算符\t年度目标值\t单位\n1\t办公费\t10\t培训人次\t≥\t30\t人次\n2\t印刷费\t5\t印刷册数\t≥\t100\t册\n"
+            .as_bytes(),
+    );
+    wd.run_expect(&["consolidate", "in", "-o", "s.xlsx", "-q"], 1);
+    let path = wd.path("s.xlsx");
+    let book = read_workbook(&path);
+    let report = wd.report("s.json");
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["汇总", "指标", "合计", "图表", "问题", "说明"]);
+
+    // 汇总, 指标 and 问题 are Excel Tables over exactly their rows.
+    let rows = |name: &str| sheet(&book, name).len();
+    for (n, (table, sheet_name, last_col)) in [
+        ("Projects", "汇总", jixiao::sheets::ProjectColumn::ALL.len()),
+        (
+            "Indicators",
+            "指标",
+            jixiao::sheets::IndicatorColumn::ALL.len(),
+        ),
+        ("Findings", "问题", jixiao::sheets::FindingColumn::ALL.len()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let xml = entry(&path, &format!("xl/tables/table{}.xml", n + 1));
+        let range = format!(
+            "A1:{}{}",
+            (b'A' + last_col as u8 - 1) as char,
+            rows(sheet_name)
+        );
+        assert!(xml.contains(&format!(r#"name="{table}""#)), "{xml}");
+        assert!(
+            xml.contains(&format!(r#"ref="{range}""#)),
+            "{table} {range}: {xml}"
+        );
+        assert!(xml.contains(&format!(r#"<autoFilter ref="{range}"/>"#)));
+    }
+    assert!(rows("指标") > 100, "the seed's indicators");
+
+    // 年度: from the seed's footnote, from the other's file name; the report says where.
+    let year = jixiao::sheets::ProjectColumn::Year.index() as usize;
+    let years: Vec<f64> = sheet(&book, "汇总")[1..]
+        .iter()
+        .map(|r| number(&r[year]))
+        .collect();
+    assert!(
+        years.contains(&2024.0) && years.contains(&2025.0),
+        "{years:?}"
+    );
+    let sources: Vec<&str> = report["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .map(|d| d["year_source"]["from"].as_str().expect("from"))
+        .collect();
+    assert_eq!(sources, ["footnote", "file_name"]);
+
+    // 合计: the department without a split has blank 本级/转移; the row under 总计 holds its
+    // budget, so that the parts add up.
+    use jixiao::sheets::TotalColumn as T;
+    let totals = sheet(&book, "合计");
+    let other = totals
+        .iter()
+        .find(|r| text(&r[0]) == "市某局_2025")
+        .expect("the department named after its file");
+    assert_eq!(text(&other[T::Own.index() as usize]), "");
+    assert_eq!(text(&other[T::Transfer.index() as usize]), "");
+    assert_eq!(number(&other[T::Year.index() as usize]), 2025.0);
+    let unsplit = totals
+        .iter()
+        .find(|r| text(&r[0]) == jixiao::sheets::UNSPLIT_LABEL)
+        .expect("the unsplit row");
+    assert_eq!(number(&unsplit[T::Budget.index() as usize]), 15.0);
+
+    // 图表: two charts, drawn from the tables on the sheet.
+    let drawing_rels = (1..=4)
+        .map(|n| format!("xl/drawings/_rels/drawing{n}.xml.rels"))
+        .find(|name| {
+            let file = std::fs::File::open(&path).expect("open");
+            zip::ZipArchive::new(file)
+                .expect("zip")
+                .by_name(name)
+                .is_ok()
+        })
+        .expect("a drawing");
+    let rels = entry(&path, &drawing_rels);
+    assert_eq!(
+        rels.matches("Target=\"../charts/chart").count(),
+        2,
+        "{rels}"
+    );
+    let chart = entry(&path, "xl/charts/chart1.xml");
+    assert!(chart.contains("<c:barChart>"), "a bar chart");
+    assert!(
+        chart.contains("'图表'!$B$3:$B$4") || chart.contains("图表!$B$3:$B$4"),
+        "{chart}"
+    );
+    let charts = sheet(&book, "图表");
+    assert_eq!(
+        text(&charts[2][0]),
+        "宁波市人民代表大会常务委员会办公厅",
+        "largest first"
+    );
+    assert_eq!(number(&charts[2][1]), 1119.5);
+    assert_eq!(text(&charts[3][0]), "市某局_2025");
+    let kinds: Vec<String> = charts[2..].iter().map(|r| text(&r[4])).collect();
+    assert!(kinds.contains(&"shifted_row".to_string()), "{kinds:?}");
+    let shifted = charts[2..]
+        .iter()
+        .find(|r| text(&r[4]) == "shifted_row")
+        .expect("shifted_row");
+    assert_eq!(text(&shifted[3]), "指标行错位");
+    assert_eq!(number(&shifted[5]), 45.0);
+
+    // The workbook's default font, and its formats', is 宋体 (rust_xlsxwriter also registers
+    // an unused plain format of its own).
+    let styles = entry(&path, "xl/styles.xml");
+    let fonts = styles.split("<fonts").nth(1).expect("fonts");
+    let first = fonts.split("</font>").next().expect("a font");
+    assert!(first.contains(r#"<name val="宋体"/>"#), "{first}");
+    assert!(fonts.matches(r#"<name val="宋体"/>"#).count() >= 6);
+}

@@ -226,7 +226,7 @@ fn sheets_headers_and_totals_formulas_read_back() {
     let (path, report) = run_seed(&wd, &[]);
     let book = read_workbook(&path);
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["汇总", "指标", "合计", "问题", "说明"]);
+    assert_eq!(names, ["汇总", "指标", "合计", "图表", "问题", "说明"]);
     let header = |name: &str| -> Vec<String> { sheet(&book, name)[0].iter().map(text).collect() };
     assert_eq!(header("汇总"), ProjectColumn::HEADERS);
     assert_eq!(header("指标"), IndicatorColumn::HEADERS);
@@ -280,26 +280,56 @@ fn sheets_headers_and_totals_formulas_read_back() {
             && totals_xml.contains(r#"operator="notEqual""#),
         "差额 has a not-zero conditional format"
     );
-    // Frozen header, autofilter, landscape A4 one page wide, header rows repeated.
+    // Frozen header; 合计 and 说明 filtered, 汇总, 指标 and 问题 Excel Tables (with their own
+    // filter); landscape A4, one page wide where the type stays 8 pt or more, else at 75 % or
+    // more with the technical columns on pages of their own.
+    let scale_re = Regex::new(r#" scale="(\d+)""#).expect("re");
     for name in ["汇总", "指标", "合计", "问题", "说明"] {
         let xml = part(&path, &sheet_part(&book, name));
-        assert!(xml.contains("<autoFilter "), "{name} has an autofilter");
+        if ["汇总", "指标", "问题"].contains(&name) {
+            assert!(
+                xml.contains("<tableParts count=\"1\">"),
+                "{name} is a Table"
+            );
+            assert!(!xml.contains("<autoFilter "), "{name}: the Table filters");
+        } else {
+            assert!(xml.contains("<autoFilter "), "{name} has an autofilter");
+        }
         assert!(
             xml.contains(r#"orientation="landscape""#) && xml.contains(r#"paperSize="9""#),
             "{name} prints landscape A4"
         );
-        assert!(
-            xml.contains(r#"fitToHeight="0""#),
-            "{name} fits one page wide"
-        );
+        let scale = scale_re
+            .captures(&xml)
+            .map(|c| c[1].parse::<u32>().expect("scale"));
+        match scale {
+            Some(scale) => {
+                assert!(scale >= 75, "{name} prints at {scale} %");
+                assert!(!xml.contains("fitToPage"), "{name}: a scale, not fitted");
+            }
+            None => assert!(
+                xml.contains(r#"fitToHeight="0""#),
+                "{name} fits one page wide"
+            ),
+        }
         if name != "说明" {
             assert!(xml.contains(r#"ySplit="1""#), "{name} freezes its header");
         }
     }
+    // 汇总 prints 部门 … 年度绩效目标, 来源 starting a page, 部门 to 项目名称 on every page.
+    let projects_xml = part(&path, &sheet_part(&book, "汇总"));
+    assert!(
+        projects_xml.contains("<colBreaks count=\"1\""),
+        "{projects_xml:.0}"
+    );
+    assert!(
+        projects_xml.contains(r#"<brk id="8""#),
+        "a page break before 来源 (I)"
+    );
     let workbook_xml = part(&path, "xl/workbook.xml");
     for name in ["汇总", "指标", "合计", "问题"] {
         assert!(
-            workbook_xml.contains(&format!(">{name}!$1:$1<")),
+            workbook_xml.contains(&format!("{name}!$1:$1<")),
             "{name} repeats its header row on every page"
         );
     }
@@ -682,7 +712,7 @@ fn english_headers_come_from_the_table_and_sheet_names_stay() {
     let (path, _) = run_seed(&wd, &["--lang", "en"]);
     let book = read_workbook(&path);
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["汇总", "指标", "合计", "问题", "说明"]);
+    assert_eq!(names, ["汇总", "指标", "合计", "图表", "问题", "说明"]);
     let header: Vec<String> = sheet(&book, "汇总")[0].iter().map(text).collect();
     assert_eq!(
         header[..4],
@@ -762,7 +792,7 @@ fn english_workbooks_hold_no_chinese_outside_data() {
     report_strings(&wd.report("en.json"), &mut data);
     let rules = jixiao::load_rules(None).expect("rules");
     data.extend(rules.categories.level1.iter().cloned());
-    data.extend(["汇总", "指标", "合计", "问题", "说明"].map(String::from));
+    data.extend(["汇总", "指标", "合计", "图表", "问题", "说明"].map(String::from));
     // The codes' meanings are the README's English, which names the domain's terms (合计,
     // 满意度, ~$名称.xlsx) as they are written.
     data.extend(
@@ -876,6 +906,7 @@ fn indicators_continue_on_further_sheets_and_links_follow() {
             "指标(3)",
             "指标(4)",
             "合计",
+            "图表",
             "问题",
             // The seed's 53 findings take two parts of 40 rows, as 指标 does (issue 16).
             "问题(2)",

@@ -4,7 +4,7 @@
 //! filled in, which is how the tests check that a filled form reads back with no findings.
 
 use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, FormatAlign,
+    DataValidation, DataValidationErrorStyle, DocProperties, ExcelDateTime, FormatAlign,
     FormatBorder, ProtectionOptions, Workbook, XlsxError,
 };
 
@@ -35,19 +35,20 @@ pub struct FormProject {
 /// Builds the form: blank when `project` is none.
 pub fn build(rules: &Rules, project: Option<&FormProject>) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
+    crate::sheets::set_workbook_font(&mut workbook)?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(SHEET_FORM)
             .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?),
     );
-    let border = Format::new()
+    let border = crate::sheets::font()
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::VerticalCenter)
         .set_text_wrap();
     let label = border.clone().set_bold().set_background_color("#DDEBF7");
     let open = border.clone().set_unlocked();
     let amount = open.clone().set_num_format("0.00");
-    let title = Format::new()
+    let title = crate::sheets::font()
         .set_bold()
         .set_font_size(16)
         .set_align(FormatAlign::Center);

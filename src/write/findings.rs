@@ -14,7 +14,7 @@ use crate::sheets::{
 
 use super::format::Formats;
 use super::place::{Layout, Place};
-use super::sheet::{SheetWriter, Sheets};
+use super::sheet::{PrintPlan, SheetWriter, Sheets};
 
 pub fn write(
     sheets: &mut Sheets,
@@ -34,6 +34,13 @@ pub fn write(
     let new_part = |sheets: &mut Sheets, part: usize| {
         let name = part_sheet_name(SHEET_FINDINGS, part);
         let mut w = SheetWriter::new::<C>(sheets, &name, &[], f, labels, 0)?;
+        w.as_table(&super::excel_tables::table_name(SHEET_FINDINGS, part))?;
+        // Printed without 位置 (a link, of no use on paper).
+        w.print_plan(PrintPlan {
+            last_col: C::Message.index(),
+            breaks: Vec::new(),
+            repeat_cols: None,
+        });
         w.line_height(lines);
         Ok::<_, XlsxError>(w)
     };

@@ -54,7 +54,7 @@ fn fill_index(severity: Option<Severity>) -> usize {
 
 impl Formats {
     pub fn new() -> Formats {
-        let base = Format::new().set_align(FormatAlign::Top);
+        let base = crate::sheets::font().set_align(FormatAlign::Top);
         let amount = base.clone().set_num_format("#,##0.00");
         let cells = KINDS
             .map(|kind| match kind {
@@ -80,21 +80,21 @@ impl Formats {
             .collect();
         Formats {
             cells,
-            header: Format::new()
+            header: crate::sheets::font()
                 .set_bold()
                 .set_background_color("#DDEBF7")
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Top)
                 .set_text_wrap(),
-            total_label: Format::new().set_bold(),
+            total_label: crate::sheets::font().set_bold(),
             total_amount: amount.set_bold(),
-            total_count: Format::new().set_bold(),
-            title: Format::new().set_bold().set_font_size(14),
-            section: Format::new()
+            total_count: crate::sheets::font().set_bold(),
+            title: crate::sheets::font().set_bold().set_font_size(14),
+            section: crate::sheets::font()
                 .set_bold()
                 .set_background_color("#DDEBF7")
                 .set_border_bottom(FormatBorder::Thin),
-            label: Format::new().set_bold().set_align(FormatAlign::Top),
+            label: crate::sheets::font().set_bold().set_align(FormatAlign::Top),
         }
     }
 

@@ -10,14 +10,15 @@ use rust_xlsxwriter::XlsxError;
 use crate::consolidate::Summary;
 use crate::model::{Department, Indicator};
 use crate::sheets::{
-    IndicatorColumn as C, OVERALL_LABEL, UNASSIGNED_LABEL, indicator_sheet_name, note_column,
+    IndicatorColumn as C, OVERALL_LABEL, SHEET_INDICATORS, UNASSIGNED_LABEL, indicator_sheet_name,
+    note_column,
 };
 
 use super::WorkbookOptions;
 use super::format::Formats;
 use super::joined;
 use super::place::{Layout, Marks};
-use super::sheet::{NoteCount, SheetWriter, Sheets, source};
+use super::sheet::{NoteCount, PrintPlan, SheetWriter, Sheets, source};
 
 /// One row of 指标: an indicator with its project's 序号 and name.
 struct IndicatorRow<'a> {
@@ -214,13 +215,22 @@ impl<'a> IndicatorJob<'a> {
         part: usize,
         notes: usize,
     ) -> Result<SheetWriter<'a>, XlsxError> {
-        SheetWriter::new::<C>(
+        let mut w = SheetWriter::new::<C>(
             sheets,
             &indicator_sheet_name(part),
             &[],
             self.formats,
             self.options.labels,
             notes,
-        )
+        )?;
+        w.as_table(&super::excel_tables::table_name(SHEET_INDICATORS, part))?;
+        // Printed: the targets first; the raw spellings, repairs and 来源 on pages of their
+        // own with the categories, project and indicator repeated on each.
+        w.print_plan(PrintPlan {
+            last_col: C::Level2.index(),
+            breaks: vec![C::RawOperator.index()],
+            repeat_cols: Some((C::Project.index(), C::Name.index())),
+        });
+        Ok(w)
     }
 }

@@ -16,7 +16,7 @@ use crate::sheets::{
 use super::WorkbookOptions;
 use super::format::Formats;
 use super::place::{Layout, Marks, Place};
-use super::sheet::{NoteCount, SheetWriter, Sheets, source};
+use super::sheet::{NoteCount, PrintPlan, SheetWriter, Sheets, source};
 
 /// What 汇总 must know of all its rows before it writes the first.
 pub struct ProjectRows {
@@ -40,7 +40,16 @@ pub fn write(
     let per = layout.rows_per_sheet as usize;
     let new_part = |sheets: &mut Sheets, part: usize, notes: usize| {
         let name = part_sheet_name(SHEET_PROJECTS, part);
-        let w = SheetWriter::new::<C>(sheets, &name, &[], f, options.labels, notes)?;
+        let mut w = SheetWriter::new::<C>(sheets, &name, &[], f, options.labels, notes)?;
+        w.as_table(&super::excel_tables::table_name(SHEET_PROJECTS, part))?;
+        // Printed: the figures first, then 来源 with the goals on pages of their own, the
+        // department and project repeated on each; the columns after 年度绩效目标 (links,
+        // numbers, what forms add) stay on screen.
+        w.print_plan(PrintPlan {
+            last_col: C::Goal.index(),
+            breaks: vec![C::Source.index()],
+            repeat_cols: Some((C::Department.index(), C::Name.index())),
+        });
         Ok::<_, XlsxError>(w)
     };
     let mut w = new_part(sheets, 0, rows.notes)?;

@@ -12,7 +12,7 @@ use crate::finding::{Code, Severity};
 use crate::labels::Labels;
 use crate::rules::RulesOrigin;
 use crate::sheets::{
-    FindingColumn, Kind, SHEET_FINDINGS, SHEET_PROJECTS, SHEET_README, SHEET_TOTALS,
+    FindingColumn, Kind, SHEET_CHARTS, SHEET_FINDINGS, SHEET_PROJECTS, SHEET_README, SHEET_TOTALS,
     indicator_sheet_name,
 };
 use crate::text::cut_for_cell;
@@ -20,7 +20,7 @@ use crate::text::cut_for_cell;
 use super::RunDate;
 use super::format::Formats;
 use super::place::{Address, Layout};
-use super::sheet::{NoteCount, Sheets, print_setup};
+use super::sheet::{NoteCount, PrintPlan, Sheets, print_by};
 
 const INPUT_HEADERS: [&str; 5] = ["路径", "状态", "原因", "SHA-256", "工作表"];
 const CODE_HEADERS: [&str; 3] = ["代码", "级别", "含义"];
@@ -124,7 +124,9 @@ fn intro(
         Section(t("工作表一览")),
         SheetLink(
             SHEET_PROJECTS.to_string(),
-            t("每个项目一行:金额、指标数、问题数、来源单元格;首条指标列链接到它在指标表的第一行"),
+            t(
+                "每个项目一行:金额、指标数、问题数、来源单元格、年度;首条指标列链接到它在指标表的第一行",
+            ),
         ),
     ];
     for part in 0..layout.indicator_parts() {
@@ -136,11 +138,15 @@ fn intro(
     rows.extend([
         SheetLink(
             SHEET_TOTALS.to_string(),
-            t("每个部门一行:金额和指标数是对汇总表按部门编号求和的公式,总计行是 SUM 公式;差额 = 预算金额 − 申报金额"),
+            t("每个部门一行:金额和指标数是对汇总表按部门编号求和的公式,总计行是 SUM 公式;差额 = 预算金额 − 申报金额;问题数旁是其中的错误数和警告数;部门未拆分本级/转移支付时两列留空,总计下一行是未拆分的金额,三者相加等于预算金额"),
+        ),
+        SheetLink(
+            SHEET_CHARTS.to_string(),
+            t("两张图:预算金额最多的部门(取自合计表的公式)和问题按类型的数量,数据表在图旁"),
         ),
         SheetLink(
             SHEET_FINDINGS.to_string(),
-            t("每个问题一行:级别、代码、原表的文件、工作表和单元格;位置列链接到它在本汇总表中的单元格"),
+            t("每个问题一行,错误在前,再按部门和位置排列:级别、代码、问题类型、原表的文件、工作表和单元格;位置列链接到它在本汇总表中的单元格"),
         ),
         Blank,
         Section(t("图例")),
@@ -228,11 +234,18 @@ pub fn write(
         write_input(&mut sheet, row, input, f, l, &mut widths)?;
         row += 1;
     }
+    let mut set = Vec::with_capacity(widths.0.len());
     for (col, width) in widths.0.iter().enumerate() {
         sheet.set_column_width(col as u16, (*width + 2) as f64)?;
+        set.push((*width + 2) as f64);
     }
     sheet.autofilter(header_row, 0, row.max(header_row + 1) - 1, 4)?;
-    print_setup(&mut sheet)?;
+    let plan = PrintPlan {
+        last_col: set.len().saturating_sub(1) as u16,
+        breaks: Vec::new(),
+        repeat_cols: None,
+    };
+    print_by(&mut sheet, &plan, &set, row.max(1))?;
     sheets.put(sheet);
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! - cells without one are written without a format and take their column's (rust_xlsxwriter
 //!   hashes and compares a whole `Format` on every formatted write: an eighth of a large run);
 //! - notes are capped per sheet (the writer holds each in memory until it saves);
-//! - row heights are one height per sheet (a height per row would be held in memory too);
+//! - row heights: a height is held in memory per row that has one until the sheet is saved
+//!   (a few hundred bytes), so only 汇总's rows that need more than one line get one; 问题
+//!   has one height for the whole sheet;
 //! - column widths are measured as the cells are written, CJK characters counting double.
 
 use rust_xlsxwriter::{Formula, Note, Workbook, Worksheet, XlsxError};
@@ -93,6 +95,71 @@ pub struct SheetWriter<'f> {
     /// Each column's default format, by kind: a cell of that kind with no finding is written
     /// without a format and takes the column's.
     column_kinds: Vec<Kind>,
+    /// The headers as written, for declaring the sheet an Excel Table.
+    headers: Vec<String>,
+    /// Whether it is one (then the table, not the sheet, has the filter).
+    is_table: bool,
+    /// How it prints, if not simply one page wide.
+    print: Option<PrintPlan>,
+}
+
+/// How a sheet prints on A4 landscape: the columns printed (from A), the columns that start a
+/// new page (the technical ones, so that the clerk's columns come first, whole), and the
+/// columns repeated at the left of every page.
+#[derive(Debug, Clone)]
+pub struct PrintPlan {
+    pub last_col: u16,
+    pub breaks: Vec<u16>,
+    pub repeat_cols: Option<(u16, u16)>,
+}
+
+/// The smallest print scale: 11 pt type prints at 8.25 pt.
+pub const MIN_PRINT_SCALE: u16 = 75;
+
+/// A4 landscape less the left and right margins (0.4 inch each), in points.
+const PRINTABLE_WIDTH: f64 = 842.0 - 2.0 * 0.4 * 72.0;
+
+/// A column `width` characters wide, in points at 100 % (7-pixel characters and 5 pixels of
+/// padding, as Excel counts them for an 11 pt font).
+fn column_points(width: f64) -> f64 {
+    (width * 7.0 + 5.0) * 0.75
+}
+
+impl PrintPlan {
+    /// The scale the plan prints at, given the columns' widths (characters): one page wide
+    /// when that is no smaller than [`MIN_PRINT_SCALE`] (None: fit to the page), else the
+    /// largest scale at which the widest run of columns between breaks fits, at least that.
+    pub fn scale(&self, widths: &[f64]) -> Option<u16> {
+        let width = |cols: std::ops::RangeInclusive<u16>| -> f64 {
+            cols.filter_map(|c| widths.get(c as usize))
+                .map(|&w| column_points(w))
+                .sum()
+        };
+        let whole = width(0..=self.last_col);
+        if self.breaks.is_empty() && whole * f64::from(MIN_PRINT_SCALE) / 100.0 <= PRINTABLE_WIDTH {
+            return None;
+        }
+        let mut starts: Vec<u16> = std::iter::once(0)
+            .chain(self.breaks.iter().copied())
+            .collect();
+        starts.sort_unstable();
+        let widest = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| {
+                let end = starts
+                    .get(i + 1)
+                    .map_or(self.last_col, |&next| next.saturating_sub(1));
+                let repeated = match self.repeat_cols {
+                    Some((a, b)) if start > b => width(a..=b),
+                    _ => 0.0,
+                };
+                width(start..=end) + repeated
+            })
+            .fold(0.0, f64::max);
+        let fits = (PRINTABLE_WIDTH * 100.0 / widest.max(1.0)).floor();
+        Some(fits.clamp(f64::from(MIN_PRINT_SCALE), 100.0) as u16)
+    }
 }
 
 impl<'f> SheetWriter<'f> {
@@ -139,10 +206,12 @@ impl<'f> SheetWriter<'f> {
         let mut sheet = sheets.take()?;
         sheet.set_name(name)?;
         let mut widths = Vec::with_capacity(headers.len());
+        let mut written = Vec::with_capacity(headers.len());
         for (col, header) in headers.iter().enumerate() {
             let header = labels.t(header);
             sheet.write_string_with_format(0, col as u16, header, &formats.header)?;
             widths.push(header_width(header));
+            written.push(header.to_string());
         }
         sheet.set_row_height(0, LINE_HEIGHT * 2.0 + 4.0)?;
         sheet.set_freeze_panes(1, 0)?;
@@ -164,7 +233,22 @@ impl<'f> SheetWriter<'f> {
             notes_skipped: 0,
             last_col: headers.len().saturating_sub(1) as u16,
             column_kinds: vec![Kind::Text; headers.len()],
+            headers: written,
+            is_table: false,
+            print: None,
         })
+    }
+
+    /// Prints the sheet by `plan` rather than one page wide.
+    pub fn print_plan(&mut self, plan: PrintPlan) {
+        self.print = Some(plan);
+    }
+
+    /// Makes the sheet an Excel Table named `name` (see `excel_tables`): call before any row.
+    pub fn as_table(&mut self, name: &str) -> Result<(), XlsxError> {
+        super::excel_tables::declare(&mut self.sheet, name, &self.headers, &self.formats.header)?;
+        self.is_table = true;
+        Ok(())
     }
 
     /// Does a cell of `kind` in `col`, without a finding, look exactly as the column's default?
@@ -344,6 +428,7 @@ impl<'f> SheetWriter<'f> {
 
     /// Sets widths that fit the content (CJK characters count double), autofilter, print setup.
     pub fn finish(mut self, sheets: &mut Sheets) -> Result<NoteCount, XlsxError> {
+        let mut set = Vec::with_capacity(self.widths.len());
         for (col, width) in self.widths.iter().enumerate() {
             let col = col as u16;
             let limit = self
@@ -356,10 +441,16 @@ impl<'f> SheetWriter<'f> {
                 None => (*width).clamp(4, limit) as f64 + 2.0,
             };
             self.sheet.set_column_width(col, width)?;
+            set.push(width);
         }
-        let last_row = self.filter_last_row.unwrap_or(self.row).max(1);
-        self.sheet.autofilter(0, 0, last_row, self.last_col)?;
-        print_setup(&mut self.sheet)?;
+        if !self.is_table {
+            let last_row = self.filter_last_row.unwrap_or(self.row).max(1);
+            self.sheet.autofilter(0, 0, last_row, self.last_col)?;
+        }
+        match &self.print {
+            Some(plan) => print_by(&mut self.sheet, plan, &set, self.row.max(1))?,
+            None => print_setup(&mut self.sheet)?,
+        }
         self.sheet.set_repeat_rows(0, 0)?;
         sheets.put(self.sheet);
         Ok(NoteCount {
@@ -386,12 +477,43 @@ fn header_width(header: &str) -> usize {
 
 /// Landscape A4, one page wide, the sheet's name and page numbers in the footer.
 pub fn print_setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
+    print_base(sheet);
+    sheet.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// Prints `sheet` by `plan`, its columns `widths` wide, down to `last_row`: one page wide when
+/// that keeps the type at 8 pt or more, else at the scale that does, with its page breaks.
+pub fn print_by(
+    sheet: &mut Worksheet,
+    plan: &PrintPlan,
+    widths: &[f64],
+    last_row: u32,
+) -> Result<(), XlsxError> {
+    match plan.scale(widths) {
+        Some(scale) => {
+            print_base(sheet);
+            sheet.set_print_scale(scale);
+            let breaks: Vec<u32> = plan.breaks.iter().map(|&c| u32::from(c)).collect();
+            if !breaks.is_empty() {
+                sheet.set_vertical_page_breaks(&breaks)?;
+            }
+        }
+        None => print_setup(sheet)?,
+    }
+    sheet.set_print_area(0, 0, last_row, plan.last_col)?;
+    if let Some((a, b)) = plan.repeat_cols {
+        sheet.set_repeat_columns(a, b)?;
+    }
+    Ok(())
+}
+
+/// Landscape A4, the sheet's name and page numbers in the footer.
+fn print_base(sheet: &mut Worksheet) {
     sheet.set_landscape();
     sheet.set_paper_size(9);
-    sheet.set_print_fit_to_pages(1, 0);
     sheet.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
     sheet.set_footer("&L&A&R&P / &N");
-    Ok(())
 }
 
 /// "[file]Sheet!H7": where a row was read, as Excel refers to a cell of another workbook.

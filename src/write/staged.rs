@@ -165,6 +165,7 @@ pub fn stage(
     if let Some(p) = &permissions {
         builder.permissions(p.clone());
     }
+    crate::scratch::register_target(path);
     let tmp = builder.tempfile_in(target_dir(path)).map_err(io)?;
     crate::scratch::register_temp(tmp.path());
     let mut staged = Staged {

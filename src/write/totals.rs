@@ -3,9 +3,7 @@
 //! cached result, so that readers that do not recalculate still show the right figure and a
 //! recalculation gives the same one. Needs no department unpacked: the heads hold its figures.
 
-use rust_xlsxwriter::{
-    ConditionalFormatCell, ConditionalFormatCellRule, Format, Formula, XlsxError,
-};
+use rust_xlsxwriter::{ConditionalFormatCell, ConditionalFormatCellRule, Formula, XlsxError};
 
 use crate::consolidate::Summary;
 use crate::finding::SeverityCounts;
@@ -19,7 +17,7 @@ use crate::text::{column_name, format_number, round_amount};
 
 use super::format::{ERROR_FILL, ERROR_FONT, Formats};
 use super::place::{Layout, Marks};
-use super::sheet::{SheetWriter, Sheets};
+use super::sheet::{PrintPlan, SheetWriter, Sheets};
 
 /// A range of 汇总's column, over its data rows, for formulas.
 fn projects_range(col: ProjectColumn, projects: usize) -> String {
@@ -73,6 +71,13 @@ pub fn write(
         .map(|c| format!("{c}数"))
         .collect();
     let mut w = SheetWriter::new::<C>(sheets, SHEET_TOTALS, &category_headers, f, labels, 0)?;
+    // Printed: the figures first; 来源文件 and what follows on pages of their own, the
+    // department repeated on each.
+    w.print_plan(PrintPlan {
+        last_col: (C::ALL.len() + category_headers.len()).saturating_sub(1) as u16,
+        breaks: vec![C::File.index()],
+        repeat_cols: Some((C::Department.index(), C::Department.index())),
+    });
     let mut grand: Vec<(C, f64)> = C::ALL
         .iter()
         .filter(|c| c.totalled())
@@ -381,7 +386,7 @@ fn grand_total(
     let difference = ConditionalFormatCell::new()
         .set_rule(ConditionalFormatCellRule::NotEqualTo(0))
         .set_format(
-            Format::new()
+            crate::sheets::font()
                 .set_background_color(ERROR_FILL)
                 .set_font_color(ERROR_FONT),
         );
