@@ -352,6 +352,15 @@ pub fn wrapped_project_texts<'a>(
     ]
 }
 
+/// The lines a project's row of 汇总 needs (1 to [`MAX_LINES`]): its longest wrapped text's.
+pub fn project_row_lines(dept: &Department, p: &crate::model::Project) -> usize {
+    sheet_lines(
+        wrapped_project_texts(dept, p)
+            .into_iter()
+            .map(|(col, text)| lines_needed(text, wrap_width(col.width()))),
+    )
+}
+
 /// The width of a wrapped column, or its widest for a fitted one.
 pub fn wrap_width(width: Width) -> usize {
     match width {
@@ -405,6 +414,9 @@ pub fn sheet_lines(needed: impl Iterator<Item = usize>) -> usize {
 /// What writing the summary must know of a department before it writes any sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Survey {
+    /// How many of its projects' rows of 汇总 need one, two and three lines (at most
+    /// [`MAX_LINES`]): the most common height is the sheet's, the others are set row by row.
+    pub project_lines: [u32; MAX_LINES],
     /// Its projects whose figures carry a note.
     pub projects_with_notes: u32,
     /// Its rows of 指标 that carry a note.
@@ -414,11 +426,16 @@ pub struct Survey {
 /// Surveys one department for the summary, while it is in hand.
 pub fn survey(dept: &Department) -> Survey {
     let with_notes = dept.projects.iter().filter(|p| !p.notes.is_empty()).count() as u32;
+    let mut project_lines = [0u32; MAX_LINES];
+    for p in &dept.projects {
+        project_lines[project_row_lines(dept, p) - 1] += 1;
+    }
     let noted_rows = dept
         .indicators()
         .filter(|(owner, i)| note_column(i, *owner == crate::model::Owner::Unassigned).is_some())
         .count() as u32;
     Survey {
+        project_lines,
         projects_with_notes: with_notes,
         noted_rows,
     }

@@ -348,7 +348,11 @@ fn build_workbook(
     let mut sheets = AllSheets::new(&mut workbook, &layout)?;
     // 汇总 may hold a quarter of the notes; 指标 what 汇总 leaves, known before either is written.
     let mut projects_with_notes = 0;
+    let mut project_lines = [0usize; crate::sheets::MAX_LINES];
     for h in summary.departments.heads() {
+        for (all, n) in project_lines.iter_mut().zip(h.survey.project_lines) {
+            *all += n as usize;
+        }
         projects_with_notes += h.survey.projects_with_notes as usize;
     }
     let project_allowance = options.max_notes / 4;
@@ -405,6 +409,10 @@ fn build_workbook(
             formats,
             options,
             ProjectRows {
+                // The most common height; the fewest lines among equals.
+                lines: (1..=project_lines.len())
+                    .max_by_key(|&l| (project_lines[l - 1], std::cmp::Reverse(l)))
+                    .unwrap_or(1),
                 notes: project_allowance,
                 marks: project_marks,
             },

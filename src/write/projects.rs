@@ -9,8 +9,7 @@ use rust_xlsxwriter::XlsxError;
 use crate::consolidate::Summary;
 use crate::model::Department;
 use crate::sheets::{
-    IndicatorColumn, ProjectColumn as C, SHEET_PROJECTS, lines_needed, part_sheet_name,
-    sheet_lines, wrap_width, wrapped_project_texts,
+    IndicatorColumn, ProjectColumn as C, SHEET_PROJECTS, part_sheet_name, project_row_lines,
 };
 
 use super::WorkbookOptions;
@@ -20,6 +19,8 @@ use super::sheet::{NoteCount, PrintPlan, SheetWriter, Sheets, source};
 
 /// What 汇总 must know of all its rows before it writes the first.
 pub struct ProjectRows {
+    /// The sheet's row height in lines: its most common row's. Other rows get their own.
+    pub lines: usize,
     /// Cell notes the sheet may hold.
     pub notes: usize,
     /// The cells its findings fill.
@@ -41,6 +42,7 @@ pub fn write(
     let new_part = |sheets: &mut Sheets, part: usize, notes: usize| {
         let name = part_sheet_name(SHEET_PROJECTS, part);
         let mut w = SheetWriter::new::<C>(sheets, &name, &[], f, options.labels, notes)?;
+        w.line_height(rows.lines);
         w.as_table(&super::excel_tables::table_name(SHEET_PROJECTS, part))?;
         // Printed: the figures first, then 来源 with the goals on pages of their own, the
         // department and project repeated on each; the columns after 年度绩效目标 (links,
@@ -99,13 +101,12 @@ pub fn write(
             let key = layout.group_of.get(d_index).copied().unwrap_or(d_index);
             w.count(C::Key, Some((key + 1) as f64))?;
             w.count(C::Year, d.about.year.map(f64::from))?;
-            // Each row as high as its own wrapped text needs (at most MAX_LINES lines); 来源
-            // wraps inside its cell, clipped at that height.
-            w.row_lines(sheet_lines(
-                wrapped_project_texts(&d, p)
-                    .into_iter()
-                    .map(|(col, text)| lines_needed(text, wrap_width(col.width()))),
-            ))?;
+            // Each row as high as its own wrapped text needs (at most MAX_LINES lines): the
+            // sheet's height, or one of its own; 来源 wraps inside its cell, cut at that height.
+            let lines = project_row_lines(&d, p);
+            if lines != rows.lines {
+                w.row_lines(lines)?;
+            }
             // Amounts converted (元 → 万元) say so on the figure itself.
             w.note(C::Budget, &p.notes)?;
             indicator += p.indicators.len();

@@ -5,8 +5,8 @@
 //!   hashes and compares a whole `Format` on every formatted write: an eighth of a large run);
 //! - notes are capped per sheet (the writer holds each in memory until it saves);
 //! - row heights: a height is held in memory per row that has one until the sheet is saved
-//!   (a few hundred bytes), so only 汇总's rows that need more than one line get one; 问题
-//!   has one height for the whole sheet;
+//!   (a few hundred bytes), so 汇总 takes its most common row's as the sheet's and only its
+//!   other rows get one; 问题 has one height for the whole sheet;
 //! - column widths are measured as the cells are written, CJK characters counting double.
 
 use rust_xlsxwriter::{Formula, Note, Workbook, Worksheet, XlsxError};
@@ -273,13 +273,15 @@ impl<'f> SheetWriter<'f> {
         }
     }
 
-    /// Makes the current row `lines` lines high, when it needs more than one: only the rows
-    /// that need it carry a height (each is held until the sheet is saved).
+    /// Makes the current row `lines` lines high, other than the sheet's: only such rows carry
+    /// a height (each is held until the sheet is saved).
     pub fn row_lines(&mut self, lines: usize) -> Result<(), XlsxError> {
-        if lines > 1 {
-            self.sheet
-                .set_row_height(self.row, LINE_HEIGHT * lines as f64 + 2.0)?;
-        }
+        let height = if lines > 1 {
+            LINE_HEIGHT * lines as f64 + 2.0
+        } else {
+            LINE_HEIGHT
+        };
+        self.sheet.set_row_height(self.row, height)?;
         Ok(())
     }
 
