@@ -188,7 +188,7 @@ fn stream_rows(
 fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
     let mut book: Xlsx<_> = calamine::open_workbook(path).map_err(|e| format!("open: {e}"))?;
     let names = book.sheet_names();
-    let expected = ["汇总", "指标", "指标(2)", "合计", "问题", "说明"];
+    let expected = ["汇总", "指标", "指标(2)", "合计", "图表", "问题", "说明"];
     if names != expected {
         return Err(format!("sheets {names:?}, expected {expected:?}"));
     }
