@@ -114,7 +114,7 @@ fn outcome(d: usize) -> FileOutcome {
                 },
                 format!("第{row}行的指标失去了所属项目"),
             );
-            f.department = format!("部门{d}").into();
+            f.department = format!("部门{d:05}").into();
             findings.push(f);
             Unassigned {
                 after_seq: Some(PROJECTS.to_compact_string()),
@@ -125,7 +125,7 @@ fn outcome(d: usize) -> FileOutcome {
         .collect();
     let department = Department {
         about: About {
-            name: format!("部门{d}"),
+            name: format!("部门{d:05}"),
             name_source: NameSource::FileName,
             file: file.clone(),
             sheet: "Sheet1".to_string(),
@@ -242,7 +242,15 @@ fn check(summary: &Summary, path: &PathBuf) -> Result<(), String> {
     let totals = book
         .worksheet_range("合计")
         .map_err(|e| format!("合计: {e}"))?;
-    let grand = totals.rows().next_back().ok_or("合计 is empty")?;
+    // 总计 is the row so labelled (the unsplit row stands under it).
+    let grand = totals
+        .rows()
+        .find(|row| {
+            row.iter().any(
+                |c| matches!(c, Data::String(s) if s.as_str() == jixiao::sheets::GRAND_TOTAL_LABEL),
+            )
+        })
+        .ok_or("合计 has no 总计 row")?;
     let figure = |col: usize| match grand.get(col) {
         Some(Data::Float(v)) => Some(*v),
         _ => None,
