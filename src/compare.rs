@@ -353,8 +353,8 @@ impl Comparison {
     }
 }
 
-/// The name a project keeps across years: a year in it (2023年, 2023年度, 2023) folded, and
-/// whitespace, brackets and width differences with it.
+/// The name a project keeps across years: a year in it (2023年, 2023年度, 2023) folded out,
+/// and whitespace, brackets and width differences with it.
 pub fn loose_name(name: &str) -> String {
     let folded = fold(name);
     let chars: Vec<char> = folded.chars().collect();
@@ -368,7 +368,7 @@ pub fn loose_name(name: &str) -> String {
             && (i == 0 || !chars[i - 1].is_ascii_digit())
             && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
         if year {
-            out.push('#');
+            // Folded out: 2023年度X, 2024年X and X pair alike.
             i += 4;
             if chars.get(i) == Some(&'年') {
                 i += 1;
@@ -376,7 +376,6 @@ pub fn loose_name(name: &str) -> String {
                     i += 1;
                 }
             }
-            out.push('年');
             continue;
         }
         if !is_bracket(c) {
