@@ -327,6 +327,44 @@ pub struct IndicatorEntry {
     pub at: Option<IndicatorAt>,
 }
 
+/// A target as the 对比 and 指标 sheets show it: "≥ 95 %", a qualitative target's words.
+fn shown(op: Option<&str>, value: Option<&Value>, unit: Option<&str>) -> String {
+    let op = op
+        .filter(|o| *o != crate::normalize::QUALITATIVE)
+        .unwrap_or("");
+    let value = match value {
+        Some(Value::Number(n)) => crate::text::format_number(*n),
+        Some(Value::Words(w)) => w.clone(),
+        None => String::new(),
+    };
+    [op, value.as_str(), unit.unwrap_or("")]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl IndicatorEntry {
+    /// This year's target as shown: "≥ 95 %"; "" for a dropped indicator.
+    pub fn target(&self) -> String {
+        shown(
+            self.op.as_deref(),
+            self.value.as_ref(),
+            self.unit.as_deref(),
+        )
+    }
+
+    /// Last year's target as shown; "" for a new indicator.
+    pub fn baseline_target(&self) -> String {
+        shown(
+            self.baseline_op.as_deref(),
+            self.baseline_value.as_ref(),
+            self.baseline_unit.as_deref(),
+        )
+    }
+}
+
 /// The report's `comparison`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {

@@ -391,3 +391,135 @@ fn a_run_without_baseline_has_no_comparison_and_a_bad_baseline_is_refused() {
         2,
     );
 }
+
+fn header_index(rows: &[Vec<calamine::Data>], header: &str) -> usize {
+    rows[0]
+        .iter()
+        .position(|c| text(c) == header)
+        .unwrap_or_else(|| panic!("no column {header}"))
+}
+
+#[test]
+fn the_workbook_shows_the_comparison_in_its_own_sheet_in_indicators_and_totals() {
+    let wd = Workdir::new();
+    examples_against(&wd, "s", &["examples-2023"]);
+    let book = read_workbook(&wd.path("s.xlsx"));
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["汇总", "指标", "合计", "图表", "问题", "对比", "说明"]
+    );
+
+    let compare = sheet(&book, "对比");
+    let col = |h: &str| header_index(compare, h);
+    let row = compare
+        .iter()
+        .find(|r| {
+            text(&r[col("项目名称")]) == "教师培训经费" && text(&r[col("指标名称")]).is_empty()
+        })
+        .expect("the renamed project's row");
+    assert_eq!(text(&row[col("上年项目名称")]), "2023年度教师培训经费");
+    assert_eq!(text(&row[col("项目对比")]), "更名");
+    assert_eq!(number(&row[col("预算金额(万元)")]), 120.5);
+    assert_eq!(number(&row[col("上年预算金额(万元)")]), 80.0);
+    assert_eq!(number(&row[col("增减(万元)")]), 40.5);
+    assert_eq!(number(&row[col("增减(%)")]), 50.6);
+    assert_eq!(number(&row[col("降低指标数")]), 0.0);
+    // Its link goes to the project's row of 汇总.
+    let link = text(&row[col("位置")]);
+    let projects = sheet(&book, "汇总");
+    let at: usize = link
+        .strip_prefix("汇总!C")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a link to 汇总: {link}"));
+    assert_eq!(text(&projects[at - 1][2]), "教师培训经费");
+    let school = compare
+        .iter()
+        .find(|r| {
+            text(&r[col("项目名称")]) == "中小学校舍维修改造"
+                && text(&r[col("指标名称")]).is_empty()
+        })
+        .expect("the project's row");
+    assert_eq!(number(&school[col("降低指标数")]), 1.0);
+    assert_eq!(number(&school[col("提高指标数")]), 2.0);
+    let lowered = compare
+        .iter()
+        .find(|r| text(&r[col("指标名称")]) == "按期完工率")
+        .expect("the lowered indicator's row");
+    assert_eq!(text(&lowered[col("指标对比")]), "降低");
+    assert_eq!(text(&lowered[col("本年目标")]), "≥ 95 %");
+    assert_eq!(text(&lowered[col("上年目标")]), "≥ 98 %");
+    let link = text(&lowered[col("位置")]);
+    let indicators = sheet(&book, "指标");
+    let at: usize = link
+        .strip_prefix("指标!D")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a link to 指标: {link}"));
+    assert_eq!(text(&indicators[at - 1][3]), "按期完工率");
+    // An unchanged target has no row of its own.
+    assert!(
+        compare
+            .iter()
+            .all(|r| text(&r[col("指标名称")]) != "师生满意度")
+    );
+
+    // 指标: last year's target after its own columns, where there is one.
+    let icol = |h: &str| header_index(indicators, h);
+    assert_eq!(icol("上年运算符"), 20, "after 指标's own columns");
+    let row = &indicators[at - 1];
+    assert_eq!(text(&row[icol("上年运算符")]), "≥");
+    assert_eq!(number(&row[icol("上年目标值")]), 98.0);
+    assert_eq!(text(&row[icol("上年单位")]), "%");
+    assert_eq!(text(&row[icol("与上年相比")]), "降低");
+    let qualitative = indicators
+        .iter()
+        .find(|r| text(&r[3]) == "困难家庭教育负担减轻")
+        .expect("a qualitative target");
+    assert_eq!(text(&qualitative[icol("上年目标值")]), "有效减轻");
+    let new = indicators
+        .iter()
+        .find(|r| text(&r[3]) == "养护里程")
+        .expect("a new department's indicator");
+    assert_eq!(text(&new[icol("与上年相比")]), "新增");
+    assert_eq!(text(&new[icol("上年运算符")]), "");
+
+    // 合计: last year's budget per department, after the category counts.
+    let totals = sheet(&book, "合计");
+    let tcol = header_index(totals, "上年预算金额(万元)");
+    assert_eq!(tcol + 1, totals[0].len());
+    let budget = |d: &str| {
+        totals
+            .iter()
+            .find(|r| text(&r[0]) == d)
+            .map(|r| r.get(tcol).map(text).unwrap_or_default())
+            .unwrap_or_else(|| panic!("no department {d}"))
+    };
+    // 800 + 80 + 300 + 150 (校园安保服务, not continued).
+    assert_eq!(budget("市教育局"), "1330");
+    assert_eq!(budget("市卫生健康委员会"), "2840");
+    assert_eq!(budget("市交通运输局"), "");
+}
+
+#[test]
+fn without_baseline_the_workbook_has_none_of_its_columns() {
+    let wd = Workdir::new();
+    let out = wd.path("plain.xlsx");
+    run_at_root(
+        &[
+            "consolidate",
+            "examples",
+            "-o",
+            path_str(&out),
+            "--quiet",
+            "--fail-on",
+            "never",
+        ],
+        0,
+    );
+    let book = read_workbook(&out);
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["汇总", "指标", "合计", "图表", "问题", "说明"]);
+    assert_eq!(sheet(&book, "指标")[0].len(), 20);
+    let totals = sheet(&book, "合计");
+    assert!(totals[0].iter().all(|h| text(h) != "上年预算金额(万元)"));
+}

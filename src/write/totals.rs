@@ -65,11 +65,15 @@ pub fn write(
     labels: &Labels,
 ) -> Result<(), XlsxError> {
     // After the fixed columns, one count per 一级 category of the framework (产出指标数 …).
-    let category_headers: Vec<String> = summary
+    let mut category_headers: Vec<String> = summary
         .level1_categories
         .iter()
         .map(|c| format!("{c}数"))
         .collect();
+    // With `--baseline`: last year's budget, after the counts.
+    if summary.comparison.is_some() {
+        category_headers.push(crate::sheets::BASELINE_BUDGET_HEADER.to_string());
+    }
     let mut w = SheetWriter::new::<C>(sheets, SHEET_TOTALS, &category_headers, f, labels, 0)?;
     // Printed: the figures first; 来源文件 and what follows on pages of their own, the
     // department repeated on each.
@@ -106,6 +110,10 @@ pub fn write(
             let n: usize = heads.iter().map(|d| d.level1_count(category)).sum();
             category_totals[k] += n;
             w.count(category_column(k), Some(n as f64))?;
+        }
+        if let (Some(c), Some(first)) = (&summary.comparison, heads.first()) {
+            let col = category_column(summary.level1_categories.len());
+            w.amount(col, c.baseline_budget(&first.about.name))?;
         }
         for (col, value) in figures {
             if let Some(sum) = grand.iter_mut().find(|(c, _)| *c == col) {
