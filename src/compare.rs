@@ -374,20 +374,18 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Last year's budget per department of this year, by folded name, for 合计.
-    pub fn baseline_budget(&self, department: &str) -> Option<f64> {
-        let key = fold(department);
-        let mut found = false;
-        let mut sum = 0.0;
-        for p in self.projects.iter().filter(|p| fold(&p.department) == key) {
-            if let Some(b) = p.baseline_budget_wan {
-                sum += b;
-                found = true;
-            } else if p.kind != Match::New {
-                found = true;
-            }
+    /// Last year's budget per department, by folded name, for 合计 (every department of
+    /// last year, paired or dropped; none for a department new this year). One pass.
+    pub fn baseline_budgets(&self) -> HashMap<String, f64> {
+        let mut sums: HashMap<String, f64> = HashMap::new();
+        for p in self.projects.iter().filter(|p| p.kind != Match::New) {
+            *sums.entry(fold(&p.department).into_owned()).or_default() +=
+                p.baseline_budget_wan.unwrap_or(0.0);
         }
-        found.then(|| crate::text::round_amount(sum))
+        for v in sums.values_mut() {
+            *v = crate::text::round_amount(*v);
+        }
+        sums
     }
 }
 

@@ -88,6 +88,10 @@ pub fn write(
         .map(|&c| (c, 0.0))
         .collect();
     let mut category_totals = vec![0usize; summary.level1_categories.len()];
+    let baseline_budgets = summary
+        .comparison
+        .as_ref()
+        .map(crate::compare::Comparison::baseline_budgets);
     for (index, range) in summary.groups.iter().enumerate() {
         w.next_row(marks.take(index));
         let heads: Vec<&Head> = range
@@ -111,9 +115,10 @@ pub fn write(
             category_totals[k] += n;
             w.count(category_column(k), Some(n as f64))?;
         }
-        if let (Some(c), Some(first)) = (&summary.comparison, heads.first()) {
+        if let (Some(budgets), Some(first)) = (&baseline_budgets, heads.first()) {
             let col = category_column(summary.level1_categories.len());
-            w.amount(col, c.baseline_budget(&first.about.name))?;
+            let name = crate::text::fold(&first.about.name);
+            w.amount(col, budgets.get(name.as_ref()).copied())?;
         }
         for (col, value) in figures {
             if let Some(sum) = grand.iter_mut().find(|(c, _)| *c == col) {
