@@ -16,6 +16,7 @@ pub mod baseline;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::Serialize;
 use serde::ser::Serializer;
 
@@ -49,13 +50,13 @@ pub struct YearProject {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct YearIndicator {
-    pub name: String,
+    pub name: CompactString,
     /// ≥ ≤ = > <, 定性, or "" where none was written.
-    pub op: String,
+    pub op: CompactString,
     pub value: Option<f64>,
     /// A qualitative (or non-numeric) target's words; "" for a numeric one.
-    pub text: String,
-    pub unit: String,
+    pub text: CompactString,
+    pub unit: CompactString,
     /// Where it is in this year's summary; none for last year's.
     pub at: Option<IndicatorAt>,
 }
@@ -85,15 +86,15 @@ impl YearIndicator {
     /// An indicator of the model, as compared.
     pub fn of(i: &Indicator, at: Option<IndicatorAt>) -> YearIndicator {
         YearIndicator {
-            name: i.name.to_string(),
-            op: i.op.to_string(),
+            name: i.name.clone(),
+            op: i.op.clone(),
             value: i.value,
             text: if i.value.is_some() {
-                String::new()
+                CompactString::default()
             } else {
-                i.text.to_string()
+                i.text.clone()
             },
-            unit: i.unit.to_string(),
+            unit: i.unit.clone(),
             at,
         }
     }
@@ -251,7 +252,7 @@ impl Change {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Number(f64),
-    Words(String),
+    Words(CompactString),
 }
 
 impl Serialize for Value {
@@ -310,16 +311,17 @@ pub struct ChangeCounts {
 /// One indicator of either year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorEntry {
-    pub department: String,
-    pub project: String,
-    pub indicator: String,
+    /// Shared by the entries of one project (a run holds hundreds of thousands).
+    pub department: Arc<str>,
+    pub project: Arc<str>,
+    pub indicator: CompactString,
     pub change: Change,
-    pub op: Option<String>,
+    pub op: Option<CompactString>,
     pub value: Option<Value>,
-    pub unit: Option<String>,
-    pub baseline_op: Option<String>,
+    pub unit: Option<CompactString>,
+    pub baseline_op: Option<CompactString>,
     pub baseline_value: Option<Value>,
-    pub baseline_unit: Option<String>,
+    pub baseline_unit: Option<CompactString>,
     /// Where this year's project and indicator are.
     #[serde(skip)]
     pub project_at: Option<ProjectAt>,
@@ -334,7 +336,7 @@ fn shown(op: Option<&str>, value: Option<&Value>, unit: Option<&str>) -> String 
         .unwrap_or("");
     let value = match value {
         Some(Value::Number(n)) => crate::text::format_number(*n),
-        Some(Value::Words(w)) => w.clone(),
+        Some(Value::Words(w)) => w.to_string(),
         None => String::new(),
     };
     [op, value.as_str(), unit.unwrap_or("")]
@@ -540,7 +542,7 @@ pub fn compare_targets(now: &YearIndicator, then: &YearIndicator, rules: &Compar
 fn target_words(i: &YearIndicator) -> String {
     let value = match i.value {
         Some(v) => crate::text::format_number(v),
-        None => i.text.clone(),
+        None => i.text.to_string(),
     };
     let op = if i.op == crate::normalize::QUALITATIVE {
         ""
@@ -658,10 +660,11 @@ pub fn compare(now: &Year, then: &Year, paths: Vec<String>, rules: &CompareRules
                         counts: ChangeCounts::default(),
                         at: p.at.clone(),
                     });
+                    let n = names(&d.name, &p.name);
                     for i in &p.indicators {
                         out.comparison
                             .indicators
-                            .push(one_sided(&d.name, p, i, Change::New));
+                            .push(one_sided(&n, p, i, Change::New));
                     }
                 }
             }
@@ -698,28 +701,31 @@ fn dropped_project(out: &mut Outcome, department: &str, q: &YearProject) {
         counts: ChangeCounts::default(),
         at: None,
     });
+    let n = names(department, &q.name);
     for i in &q.indicators {
         out.comparison
             .indicators
-            .push(one_sided(department, q, i, Change::Dropped));
+            .push(one_sided(&n, q, i, Change::Dropped));
     }
 }
 
+/// A department's and a project's names, shared by the project's entries.
+type Names = (Arc<str>, Arc<str>);
+
+fn names(department: &str, project: &str) -> Names {
+    (Arc::from(department), Arc::from(project))
+}
+
 /// An indicator of one year only: `new` (this year's, in `p`) or `dropped` (last year's).
-fn one_sided(
-    department: &str,
-    p: &YearProject,
-    i: &YearIndicator,
-    change: Change,
-) -> IndicatorEntry {
+fn one_sided(names: &Names, p: &YearProject, i: &YearIndicator, change: Change) -> IndicatorEntry {
     let (mine, theirs) = if change == Change::Dropped {
         (None, Some(i))
     } else {
         (Some(i), None)
     };
     IndicatorEntry {
-        department: department.to_string(),
-        project: p.name.clone(),
+        department: names.0.clone(),
+        project: names.1.clone(),
         indicator: i.name.clone(),
         change,
         op: mine.map(|i| i.op.clone()),
@@ -746,6 +752,7 @@ fn compare_project(
     rules: &CompareRules,
 ) {
     let pairs = pair_indicators(&p.indicators, &q.indicators);
+    let names = names(department, &p.name);
     let mut counts = ChangeCounts::default();
     let mut all_same = true;
     let mut taken = vec![false; q.indicators.len()];
@@ -759,7 +766,7 @@ fn compare_project(
             all_same = false;
             out.comparison
                 .indicators
-                .push(one_sided(department, p, i, Change::New));
+                .push(one_sided(&names, p, i, Change::New));
             continue;
         };
         taken[j] = true;
@@ -802,8 +809,8 @@ fn compare_project(
             out.findings.push(f);
         }
         out.comparison.indicators.push(IndicatorEntry {
-            department: department.to_string(),
-            project: p.name.clone(),
+            department: names.0.clone(),
+            project: names.1.clone(),
             indicator: i.name.clone(),
             change,
             op: Some(i.op.clone()),
@@ -818,7 +825,7 @@ fn compare_project(
     }
     for (last, _) in q.indicators.iter().zip(&taken).filter(|(_, t)| !**t) {
         all_same = false;
-        let mut entry = one_sided(department, p, last, Change::Dropped);
+        let mut entry = one_sided(&names, p, last, Change::Dropped);
         entry.project_at = p.at.clone();
         out.comparison.indicators.push(entry);
         if let Some(pa) = &p.at {
@@ -1107,7 +1114,7 @@ mod tests {
         let changes: Vec<(&str, Change)> = c
             .indicators
             .iter()
-            .map(|i| (i.project.as_str(), i.change))
+            .map(|i| (&*i.project, i.change))
             .collect();
         assert_eq!(
             changes,

@@ -190,15 +190,15 @@ pub fn from_summary(path: &Path) -> Result<Year, String> {
         cursor.insert(d, p);
         let value = number(row, I::Value.index());
         projects[p].indicators.push(YearIndicator {
-            name: text(row, I::Name.index()),
-            op: text(row, I::Operator.index()),
+            name: text(row, I::Name.index()).into(),
+            op: text(row, I::Operator.index()).into(),
             value,
             text: if value.is_some() {
-                String::new()
+                Default::default()
             } else {
-                text(row, I::Value.index())
+                text(row, I::Value.index()).into()
             },
-            unit: text(row, I::Unit.index()),
+            unit: text(row, I::Unit.index()).into(),
             at: None,
         });
     }
@@ -226,11 +226,11 @@ struct ProjectIn {
 
 #[derive(Deserialize)]
 struct IndicatorIn {
-    name: String,
-    op: String,
+    name: compact_str::CompactString,
+    op: compact_str::CompactString,
     value: Option<f64>,
-    text: String,
-    unit: String,
+    text: compact_str::CompactString,
+    unit: compact_str::CompactString,
 }
 
 /// Last year's year from the JSON report jixiao wrote (its unassigned rows and 部门整体
@@ -252,7 +252,7 @@ pub fn from_report(path: &Path) -> Result<Year, String> {
                     name: i.name,
                     op: i.op,
                     text: if i.value.is_some() {
-                        String::new()
+                        Default::default()
                     } else {
                         i.text
                     },
