@@ -42,6 +42,9 @@ const RATIO_TARGET: f64 = 1.5;
 const STARTUP_TARGET_MS: f64 = 50.0;
 const JOBS_SPEEDUP_TARGET: f64 = 1.7;
 const SCALING_TARGET: f64 = 1.1;
+/// `--baseline` (issue 14): as many files last year as this year, at most this many times a run
+/// without one.
+const BASELINE_RATIO_TARGET: f64 = 2.2;
 
 fn peak_target_mb(files: usize) -> Option<f64> {
     match files {
@@ -535,6 +538,37 @@ fn run(o: &Options) -> Result<(), Error> {
         }
         let e2e = best(e2e);
         let summary_bytes = std::fs::metadata(&summary)?.len();
+
+        // End to end against last year (`--baseline`): a second corpus of as many files.
+        let last_dir = o.root.join(format!("corpus-{files}-last-year"));
+        ensure_corpus(&last_dir, files)?;
+        warm(&last_dir)?;
+        let last_s = last_dir.display().to_string();
+        let compared = out_dir.join("compared.xlsx");
+        let (mut e2e_baseline, mut peak_baseline) = (Vec::new(), 0u64);
+        for _ in 0..repeat {
+            let args: Vec<String> = [
+                "consolidate",
+                &dir_s,
+                "-o",
+                &compared.display().to_string(),
+                "--quiet",
+                "--fail-on",
+                "never",
+                "--jobs",
+                &jobs_s,
+                "--baseline",
+                &last_s,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let (secs, v) = spawn(&args)?;
+            e2e_baseline.push(secs);
+            peak_baseline = peak_baseline.max(num(&v, "peak_kb")? as u64);
+        }
+        let e2e_baseline = best(e2e_baseline);
+        let baseline_ratio = e2e_baseline / e2e;
         let report_bytes = std::fs::metadata(summary.with_extension("json"))?.len();
 
         // The read side alone (read → check → consolidate), on one job and on --jobs.
@@ -628,6 +662,10 @@ fn run(o: &Options) -> Result<(), Error> {
             mb(peak)
         );
         println!(
+            "--baseline    {e2e_baseline:8.2} s  ({files} files last year) {baseline_ratio:.2}x a run without  peak {:.0} MB",
+            mb(peak_baseline)
+        );
+        println!(
             "read side     {side_n:8.2} s  with --jobs {}, {side_1:.2} s with --jobs 1: {speedup:.2}x",
             o.jobs
         );
@@ -648,6 +686,16 @@ fn run(o: &Options) -> Result<(), Error> {
                 "  target startup < {STARTUP_TARGET_MS} ms: {}",
                 verdict(startup_ms < STARTUP_TARGET_MS)
             );
+            println!(
+                "  target --baseline <= {BASELINE_RATIO_TARGET}x a run without: {}",
+                verdict(baseline_ratio <= BASELINE_RATIO_TARGET)
+            );
+            if let Some(t) = peak_target_mb(files) {
+                println!(
+                    "  target --baseline peak <= {t} MB: {}",
+                    verdict(mb(peak_baseline) <= t)
+                );
+            }
         }
         println!(
             "{}",
@@ -660,6 +708,7 @@ fn run(o: &Options) -> Result<(), Error> {
                 "rows_per_s": rows / e2e, "peak_mb": mb(peak),
                 "read_side_s": side_n, "read_side_1_s": side_1, "jobs_speedup": speedup,
                 "startup_ms": startup_ms, "summary_bytes": summary_bytes, "report_bytes": report_bytes,
+                "baseline_e2e_s": e2e_baseline, "baseline_ratio": baseline_ratio, "baseline_peak_mb": mb(peak_baseline),
             })
         );
         std::fs::remove_dir_all(&out_dir)?;

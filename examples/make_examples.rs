@@ -1,6 +1,7 @@
 //! Writes the sample departmental tables under examples/departments/, the inputs the README's
-//! first command consolidates beside the real seed. Deterministic: rerunning rewrites the same
-//! bytes.
+//! first command consolidates beside the real seed, and last year's version of some of them
+//! under examples-2023/ (beside examples/, not in it: the README's `--baseline` command).
+//! Deterministic: rerunning rewrites the same bytes.
 //!
 //!     cargo run --example make_examples
 
@@ -103,6 +104,18 @@ fn write_xlsx(
     projects: &[Project],
     merged: bool,
 ) -> Result<(), XlsxError> {
+    write_xlsx_of(path, title, department, projects, merged, 2024)
+}
+
+/// [`write_xlsx`] for a year's table.
+fn write_xlsx_of(
+    path: &Path,
+    title: &str,
+    department: &str,
+    projects: &[Project],
+    merged: bool,
+    year: u16,
+) -> Result<(), XlsxError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(&fixed_properties()?);
     let wrap = Format::new()
@@ -171,7 +184,7 @@ fn write_xlsx(
         sheet.write_number(row, 3 + k as u16, *t)?;
     }
     let footnote = format!(
-        "2024年,{department}部门全面公开预算项目支出绩效目标,其中,本级部门预算项目{}个,预算金额{}万元。",
+        "{year}年,{department}部门全面公开预算项目支出绩效目标,其中,本级部门预算项目{}个,预算金额{}万元。",
         projects.len(),
         total[0]
     );
@@ -258,8 +271,131 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         formats::spreadsheetml(&[sheet]),
     )?;
     println!("wrote examples to {}", dir.display());
+
+    // Last year's tables of two of these departments and of one that submits none this year,
+    // for `--baseline examples-2023`: each kind of change in them.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples-2023");
+    std::fs::create_dir_all(&dir)?;
+    write_xlsx_of(
+        &dir.join("市教育局_2023.xlsx"),
+        "市教育局2023年项目绩效目标表",
+        "市教育局",
+        EDUCATION_2023,
+        true,
+        2023,
+    )?;
+    write_xlsx_of(
+        &dir.join("市卫生健康委员会_2023.xlsx"),
+        "项目绩效目标汇总表",
+        "市卫生健康委员会",
+        HEALTH_2023,
+        false,
+        2023,
+    )?;
+    write_xlsx_of(
+        &dir.join("市机关事务管理局_2023.xlsx"),
+        "市机关事务管理局2023年项目绩效目标表",
+        "市机关事务管理局",
+        OFFICES_2023,
+        true,
+        2023,
+    )?;
+    println!("wrote last year's examples to {}", dir.display());
     Ok(())
 }
+
+// Last year's 市教育局: 校舍维修改造 the same project, one target raised (学校数量 10 → 12),
+// one lowered (按期完工率 98 → 95), an = target raised by its direction word (合格率 98 → 100)
+// and an indicator this year dropped; 教师培训经费 under last year's name (renamed), its
+// targets word for word this year's (≧ 95 比例 then, ≥ 95 % now) while its budget grew by half
+// (copied); 学生资助补助 with other qualitative words (changed); 校园安保服务 not continued.
+const EDUCATION_2023: &[Project] = &[
+    Project {
+        name: "中小学校舍维修改造",
+        overview: "对全市10所中小学校舍进行维修改造,消除安全隐患",
+        amounts: [800.0, 560.0, 240.0],
+        indicators: &[
+            ["维修改造学校数量", "≥", "10", "所"],
+            ["校园安全保障水平提升", "", "明显", ""],
+            ["工程验收合格率", "=", "98", "%"],
+            ["按期完工率", "≥", "98", "%"],
+            ["安全隐患整改率", "≥", "100", "%"],
+            ["师生满意度", "≥", "90", "%"],
+        ],
+    },
+    Project {
+        name: "2023年度教师培训经费",
+        overview: "组织全市中小学教师参加市级以上专业培训",
+        amounts: [80.0, 80.0, 0.0],
+        indicators: &[
+            ["培训人次", "≥", "3000", "人次"],
+            ["培训合格率", "≥", "95", "%"],
+            ["教学质量提升", "", "明显", ""],
+            ["参训教师满意度", "≥", "90", "%"],
+        ],
+    },
+    Project {
+        name: "学生资助补助",
+        overview: "落实家庭经济困难学生资助政策",
+        amounts: [300.0, 200.0, 100.0],
+        indicators: &[
+            ["资助学生人数", "≥", "5000", "人"],
+            ["困难家庭教育负担减轻", "", "有效减轻", ""],
+            ["资金发放及时率", "=", "100", "%"],
+            ["受助学生满意度", "≥", "95", "%"],
+        ],
+    },
+    Project {
+        name: "校园安保服务",
+        overview: "购买中小学校园安保服务",
+        amounts: [150.0, 150.0, 0.0],
+        indicators: &[
+            ["安保人员配备学校数", "≥", "40", "所"],
+            ["校园安全事故发生率", "≤", "1", "%"],
+            ["家长满意度", "≥", "90", "%"],
+        ],
+    },
+];
+
+// Last year's 市卫生健康委员会: 老年人健康管理率 is new this year, 服务对象满意度 was an = target
+// (an operator of another kind: changed); 疫情处置响应时间 was ≤ 1 小时 (lowered to ≤ 2) and
+// 群众满意度 was counted in 分 (unit changed).
+const HEALTH_2023: &[Project] = &[
+    Project {
+        name: "基本公共卫生服务",
+        overview: "为城乡居民免费提供基本公共卫生服务",
+        amounts: [2300.0, 1350.0, 950.0],
+        indicators: &[
+            ["居民健康档案建档率", "≥", "90", "%"],
+            ["居民健康水平提升", "", "逐步提高", ""],
+            ["服务对象满意度", "=", "85", "%"],
+        ],
+    },
+    Project {
+        name: "疾病预防控制专项",
+        overview: "开展重大传染病防控和免疫规划工作",
+        amounts: [540.0, 540.0, 0.0],
+        indicators: &[
+            ["适龄儿童免疫规划疫苗接种率", "≥", "95", "%"],
+            ["重大传染病疫情", "", "有效控制", ""],
+            ["传染病报告及时率", "≥", "98", "%"],
+            ["疫情处置响应时间", "≤", "1", "小时"],
+            ["群众满意度", "≥", "90", "分"],
+        ],
+    },
+];
+
+// A department that submitted last year and not this year: dropped with its projects.
+const OFFICES_2023: &[Project] = &[Project {
+    name: "公务用车运行维护",
+    overview: "保障机关公务用车运行",
+    amounts: [90.0, 90.0, 0.0],
+    indicators: &[
+        ["保障车辆数", "≥", "30", "辆"],
+        ["车辆故障率", "≤", "2", "%"],
+        ["用车单位满意度", "≥", "90", "%"],
+    ],
+}];
 
 /// The three-level layout: 一级指标 | 二级指标 | 三级指标 under a 绩效指标 group, with the
 /// project cells and the level cells merged down, as the 民政 template has them.

@@ -166,6 +166,10 @@ struct ReadArgs {
     /// process may use; 0: no cap)
     #[arg(long, value_name = "MB", default_value_t = 4096)]
     max_memory_mb: u64,
+    /// 与上年对比:上年的部门文件 (文件、目录或通配符)、上年 jixiao 写出的汇总表 (.xlsx) 或 JSON
+    /// 报告,放在其他参数之后 (last year's files, summary or report, to compare targets with)
+    #[arg(long, value_name = "LAST_YEAR", num_args = 1.., action = clap::ArgAction::Append)]
+    baseline: Vec<String>,
 }
 
 /// A number of seconds above zero and at most a day.
@@ -194,6 +198,7 @@ impl ReadArgs {
             max_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
         };
         options.exclude = self.exclude;
+        options.baseline = self.baseline;
         // Each file is read by a process of this executable's own, bounded in time and memory;
         // where the executable cannot be found, files are read in this process.
         options.isolation = std::env::current_exe()

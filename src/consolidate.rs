@@ -92,6 +92,8 @@ pub struct Summary {
     pub level1_categories: Vec<String>,
     /// SHA-256 of the rules text used, for the 说明 sheet.
     pub rules_sha256: String,
+    /// This year against last year's (`--baseline`); none without one.
+    pub comparison: Option<crate::compare::Comparison>,
 }
 
 /// Which of two inputs is used when they duplicate each other: the later by modification time,
@@ -381,6 +383,33 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         groups,
         level1_categories: rules.categories.level1.clone(),
         rules_sha256: rules.sha256(),
+        comparison: None,
+    }
+}
+
+impl Summary {
+    /// Puts the comparison with last year into the summary: its findings after the others,
+    /// counted in the totals and in their departments' counts.
+    pub fn add_comparison(&mut self, outcome: crate::compare::Outcome) {
+        let mut department: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for (n, h) in self.departments.heads().enumerate() {
+            department
+                .entry((h.about.file.as_str(), h.about.sheet.as_str()))
+                .or_insert(n);
+        }
+        let mut counts = self.department_findings.clone();
+        for f in &outcome.findings {
+            if let Some(c) = department
+                .get(&(&*f.file, f.sheet.as_str()))
+                .and_then(|&n| counts.get_mut(n))
+            {
+                *c = SeverityCounts::count(std::iter::once(f)).plus(*c);
+            }
+        }
+        self.department_findings = counts;
+        self.findings.extend(outcome.findings);
+        self.totals.findings = SeverityCounts::count(&self.findings);
+        self.comparison = Some(outcome.comparison);
     }
 }
 

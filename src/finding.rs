@@ -173,6 +173,13 @@ codes! {
     ReadTimeout = "read_timeout", Error, "Reading the file took longer than --file-timeout; it was stopped, nothing from it is in the summary, and the run went on.";
     /// The process reading the file ended abnormally.
     ReaderCrashed = "reader_crashed", Error, "The process reading the file ended abnormally (out of memory, or a fault in a library); nothing from it is in the summary, and the run went on.";
+    // Year over year (`--baseline`).
+    /// A target less ambitious than last year's.
+    TargetLowered = "target_lowered", Warning, "With --baseline: an indicator's target is less ambitious than last year's (a lower ≥ value, a higher ≤ value, an = target against the indicator's good direction); both targets are in the message.";
+    /// Last year's targets word for word while the budget moved.
+    TargetsCopied = "targets_copied", Info, "With --baseline: a project's indicators are exactly last year's (none added, dropped or changed) while its budget moved by more than [compare] copied_budget_share (20 %) of last year's: probably copied.";
+    /// An indicator of last year gone from a matched project.
+    IndicatorDropped = "indicator_dropped", Info, "With --baseline: an indicator last year's project had is gone from this year's (one finding per indicator, on the project's row).";
 }
 
 /// What a finding is about, recorded by the stage that raised it, which knew. The summary shows
@@ -315,6 +322,15 @@ impl SeverityCounts {
     /// All of them.
     pub fn total(self) -> usize {
         self.error + self.warning + self.info
+    }
+
+    /// Both counts added.
+    pub fn plus(self, other: SeverityCounts) -> SeverityCounts {
+        SeverityCounts {
+            error: self.error + other.error,
+            warning: self.warning + other.warning,
+            info: self.info + other.info,
+        }
     }
 
     pub fn count<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> SeverityCounts {

@@ -13,6 +13,7 @@
 //! | normalize | `normalize` | raw table → [`model::Department`] + [`finding::Finding`]s |
 //! | classify | `classify` | department → 一级/二级 categories on every indicator |
 //! | check | `check` | department → findings (sums, declared figures, the reviewer's checks) |
+//! | compare | `compare` | this year's and last year's targets → a comparison + findings (`--baseline`) |
 //! | store | `store` | department → packed bytes + a head of its figures, until written |
 //! | consolidate | `consolidate` | every file's outcome → [`Summary`] |
 //! | report | `report` | summary → the JSON report's own types |
@@ -47,6 +48,7 @@ pub mod worker;
 
 mod check;
 mod classify;
+mod compare;
 mod consolidate;
 mod discover;
 mod extract;
@@ -116,6 +118,9 @@ pub struct ConsolidateOptions {
     pub lock_wait: Duration,
     /// The date the summary is made on (`--date`, `SOURCE_DATE_EPOCH`); none: no date in it.
     pub date: Option<write::RunDate>,
+    /// `--baseline`: last year's files, folders or globs, summary workbook or JSON report, to
+    /// compare this year's targets with; empty: no comparison.
+    pub baseline: Vec<String>,
 }
 
 /// The most reading threads (or processes) per core: more only queue for the same cores (and a
@@ -179,6 +184,7 @@ impl ConsolidateOptions {
             tables: None,
             lock_wait: Duration::from_secs(120),
             date: None,
+            baseline: Vec::new(),
         }
     }
 
@@ -239,6 +245,10 @@ pub enum Error {
     /// An argument or environment variable that is no such value (e.g. `SOURCE_DATE_EPOCH`).
     #[error("{0}")]
     BadArgument(String),
+    /// A `--baseline` that gives nothing to compare with (no file found, not a summary or
+    /// report jixiao wrote).
+    #[error("--baseline: {0}")]
+    Baseline(String),
 }
 
 impl Error {
@@ -253,6 +263,7 @@ impl Error {
             Error::Output(O::IsInput { .. } | O::SameTarget { .. }) => "output_conflict",
             Error::Output(_) => "output_not_writable",
             Error::Threads(_) => "no_threads",
+            Error::Baseline(_) => "bad_baseline",
             Error::Write(_) | Error::WriteAborted(_) | Error::Tables(_) => "write_failed",
         }
     }
@@ -389,14 +400,47 @@ fn collect(
         };
         return Err(Error::NoInputs(detail));
     }
+    // Last year's departmental files are found before either year is read, so that the
+    // progress bar counts both.
+    let (mut last_year, baseline_found) = baseline_parts(options)?;
     progress(Progress::Started {
-        files: found.files.len(),
+        files: found.files.len() + baseline_found.as_ref().map_or(0, |f| f.files.len()),
     });
-    let jobs = effective_jobs(options.jobs, found.files.len());
     let done = || progress(Progress::FileDone);
+    let mut summary = read_year(found, options, rules, &done)?;
+    if options.baseline.is_empty() {
+        return Ok(summary);
+    }
+    if let Some(found) = baseline_found {
+        // Read as this year's are; their findings are not this year's.
+        let then = read_year(found, options, rules, &done)?;
+        last_year.absorb(compare::Year::from_departments(
+            then.departments.iter().enumerate(),
+            false,
+        ));
+    }
+    let this_year = compare::Year::from_departments(summary.departments.iter().enumerate(), true);
+    let outcome = compare::compare(
+        &this_year,
+        &last_year,
+        options.baseline.clone(),
+        &rules.compare,
+    );
+    summary.add_comparison(outcome);
+    Ok(summary)
+}
+
+/// Reads the files found and consolidates them.
+fn read_year(
+    found: discover::Discovery,
+    options: &ConsolidateOptions,
+    rules: &Rules,
+    done: &(dyn Fn() + Sync),
+) -> Result<Summary, Error> {
+    let jobs = effective_jobs(options.jobs, found.files.len());
     let mut outcomes = match &options.isolation {
-        Some(iso) => worker::process_all(&found.files, rules, &options.limits, jobs, iso, &done),
-        None => pipeline::process_all(&found.files, rules, &options.limits, jobs, &done)?,
+        Some(iso) => worker::process_all(&found.files, rules, &options.limits, jobs, iso, done),
+        None => pipeline::process_all(&found.files, rules, &options.limits, jobs, done)?,
     };
     outcomes.extend(
         found
@@ -407,6 +451,41 @@ fn collect(
     let mut summary = consolidate::consolidate(outcomes, rules);
     summary.totals.files_other = found.other_files;
     Ok(summary)
+}
+
+/// The `--baseline` arguments: last year's summaries and reports read back, and last year's
+/// departmental files found (to be read by the pipeline), if any are given.
+fn baseline_parts(
+    options: &ConsolidateOptions,
+) -> Result<(compare::Year, Option<discover::Discovery>), Error> {
+    use compare::baseline::{self, Kind};
+    let mut year = compare::Year::default();
+    let mut files = Vec::new();
+    for arg in &options.baseline {
+        match baseline::kind(arg) {
+            Kind::Summary => {
+                year.absorb(baseline::from_summary(Path::new(arg)).map_err(Error::Baseline)?)
+            }
+            Kind::Report => {
+                year.absorb(baseline::from_report(Path::new(arg)).map_err(Error::Baseline)?)
+            }
+            Kind::Files => files.push(arg.clone()),
+        }
+    }
+    if files.is_empty() {
+        return Ok((year, None));
+    }
+    let discover_options = discover::DiscoverOptions {
+        exclude: options.exclude.clone(),
+    };
+    let found = discover::discover(&files, &discover_options).map_err(Error::Exclude)?;
+    if found.files.is_empty() {
+        return Err(Error::Baseline(format!(
+            "no supported file under {}",
+            files.join(", ")
+        )));
+    }
+    Ok((year, Some(found)))
 }
 
 /// Writes the blank input workbook of `jixiao template`, atomically.

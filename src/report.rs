@@ -59,6 +59,10 @@ struct Report<'a> {
     departments: DepartmentsOut<'a>,
     totals: &'a Totals,
     findings: FindingsOut<'a>,
+    /// This year against last year's (`--baseline`); absent without one, so a run without
+    /// it writes what it always has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<&'a crate::compare::Comparison>,
     /// Last, so that its hash can be written in once the summary is complete.
     summary: SummaryFileOut,
 }
@@ -84,6 +88,7 @@ impl<'a> Report<'a> {
             departments: DepartmentsOut(summary),
             totals: &summary.totals,
             findings: FindingsOut(&summary.findings, Ids::new(summary)),
+            comparison: summary.comparison.as_ref(),
             summary: SummaryFileOut {
                 sha256: SHA_PLACEHOLDER,
             },

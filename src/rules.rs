@@ -78,6 +78,9 @@ struct RawRules {
     /// Absent from rules files copied before it existed: then the defaults.
     #[serde(default)]
     findings: FindingRules,
+    /// Year over year (`--baseline`); absent from older rules files: then the defaults.
+    #[serde(default)]
+    compare: CompareRules,
 }
 
 /// How findings are listed (see `[findings]`).
@@ -94,6 +97,65 @@ impl Default for FindingRules {
         FindingRules {
             max_per_file_and_code: 1000,
         }
+    }
+}
+
+/// How this year's targets are compared with last year's (see `[compare]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRules {
+    /// A matched project whose targets are last year's word for word while its budget moved by
+    /// strictly more than this share of last year's budget is `targets_copied`.
+    pub copied_budget_share: f64,
+    /// Words that give an `=` target its good direction, in order: the first word of the list
+    /// an indicator's name contains decides.
+    pub good_direction: Vec<GoodDirection>,
+}
+
+/// One word of `[compare] good_direction` and the direction it gives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoodDirection {
+    pub word: String,
+    pub good: Direction,
+}
+
+/// Which way an indicator is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Default for CompareRules {
+    fn default() -> Self {
+        let word = |w: &str, good| GoodDirection {
+            word: w.to_string(),
+            good,
+        };
+        CompareRules {
+            copied_budget_share: 0.2,
+            good_direction: vec![
+                word("满意度", Direction::Up),
+                word("合格率", Direction::Up),
+                word("故障率", Direction::Down),
+                word("投诉", Direction::Down),
+                word("时长", Direction::Down),
+                word("成本", Direction::Down),
+            ],
+        }
+    }
+}
+
+impl CompareRules {
+    /// The good direction of an indicator by its name: the first of `good_direction`'s words
+    /// (in the rules' order) that the name contains; none if it holds none.
+    pub fn direction(&self, name: &str) -> Option<Direction> {
+        self.good_direction
+            .iter()
+            .find(|d| name.contains(d.word.as_str()))
+            .map(|d| d.good)
     }
 }
 
@@ -350,6 +412,8 @@ pub struct Rules {
     category_word_rule: Vec<usize>,
     pub checks: CheckRules,
     pub findings: FindingRules,
+    /// Year over year (`--baseline`).
+    pub compare: CompareRules,
     pub template: TemplateRules,
     pub categories: CategoryRules,
     /// How forms (申报表, 部门整体 tables) are read.
@@ -563,6 +627,19 @@ impl Rules {
                 "must be at least 1".into(),
             ));
         }
+        let share = raw.compare.copied_budget_share;
+        if !share.is_finite() || share < 0.0 {
+            return Err(invalid(
+                "compare.copied_budget_share",
+                "must be a share of zero or more (0.2 for 20 %)".into(),
+            ));
+        }
+        if raw.compare.good_direction.iter().any(|d| d.word.is_empty()) {
+            return Err(invalid(
+                "compare.good_direction",
+                "an empty word matches every name".into(),
+            ));
+        }
         if raw.table.header_search_rows == 0 {
             return Err(invalid(
                 "table.header_search_rows",
@@ -664,6 +741,7 @@ impl Rules {
                 .collect(),
             placeholders,
             findings: raw.findings,
+            compare: raw.compare,
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,

@@ -339,6 +339,60 @@ columns! {
     }
 }
 
+// Year over year (`--baseline`): the 对比 sheet, and the columns 指标 and 合计 gain only with a
+// baseline (after their own, so that a run without one writes what it always has).
+
+/// One row per project of either year, then one per indicator whose target is not last
+/// year's; written only with `--baseline`, after 问题.
+pub const SHEET_COMPARISON: &str = "对比";
+
+/// 合计's column after its per-category counts, with a baseline: last year's budget.
+pub const BASELINE_BUDGET_HEADER: &str = "上年预算金额(万元)";
+
+columns! {
+    /// 对比: a project's row fills the project and budget columns; an indicator's the
+    /// indicator and target columns (and its project's names).
+    CompareColumn {
+        Department = "部门", Text, Values, Width::Fit(34), false;
+        Project = "项目名称", Text, Values, Width::Fit(40), false;
+        BaselineProject = "上年项目名称", Text, Values, Width::Fit(40), false;
+        /// 同名, 更名, 新增, 取消 (the report's `match`).
+        Match = "项目对比", Text, Values, FIT, false;
+        Budget = "预算金额(万元)", Amount, Values, FIT, false;
+        BaselineBudget = "上年预算金额(万元)", Amount, Values, FIT, false;
+        Delta = "增减(万元)", Amount, Values, FIT, false;
+        DeltaShare = "增减(%)", Count, Values, FIT, false;
+        Lowered = "降低指标数", Count, Values, FIT, false;
+        Raised = "提高指标数", Count, Values, FIT, false;
+        Changed = "改变指标数", Count, Values, FIT, false;
+        Indicator = "指标名称", Text, Values, FIT, false;
+        /// 降低, 提高, 改变, 新增, 取消 (the report's `change`).
+        Change = "指标对比", Text, Values, FIT, false;
+        Target = "本年目标", Text, Values, FIT, false;
+        BaselineTarget = "上年目标", Text, Values, FIT, false;
+        /// A link to this year's row in 汇总 or 指标.
+        Place = "位置", Link, Values, FIT, false;
+    }
+}
+
+columns! {
+    /// 指标's columns after its own, with a baseline: last year's target beside this year's.
+    IndicatorBaselineColumn {
+        Operator = "上年运算符", Text, Values, FIT, false;
+        Value = "上年目标值", Count, Values, FIT, false;
+        Unit = "上年单位", Text, Values, FIT, false;
+        /// 降低, 提高, 未变, 改变, 新增.
+        Change = "与上年相比", Text, Values, FIT, false;
+    }
+}
+
+impl IndicatorBaselineColumn {
+    /// Its column on 指标, after 指标's own.
+    pub fn on_sheet(self) -> u16 {
+        (IndicatorColumn::ALL.len() + self as usize) as u16
+    }
+}
+
 /// The columns of 汇总 whose text wraps, and the text each shows of a project.
 pub fn wrapped_project_texts<'a>(
     dept: &'a Department,

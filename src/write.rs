@@ -15,6 +15,7 @@
 //! the sheets and is written while the workbook is compressed.
 
 mod charts;
+mod comparison;
 mod excel_tables;
 mod findings;
 mod format;
@@ -309,7 +310,10 @@ impl AllSheets {
         Ok(AllSheets {
             indicators,
             projects: Sheets::new(workbook, layout.project_parts())?,
-            totals: Sheets::new(workbook, 2 + layout.parts(layout.findings))?,
+            totals: Sheets::new(
+                workbook,
+                2 + layout.parts(layout.findings) + layout.comparison_parts,
+            )?,
             readme: Sheets::new(workbook, 1)?,
         })
     }
@@ -367,6 +371,10 @@ fn build_workbook(
         .heads()
         .map(|h| h.survey.noted_rows as usize)
         .collect();
+    let baseline = summary
+        .comparison
+        .as_ref()
+        .map(|c| comparison::by_indicator_row(c, &layout));
     let (indicator_notes, project_notes_written, totals) = std::thread::scope(|scope| {
         let layout = &layout;
         let formats = &formats;
@@ -376,6 +384,7 @@ fn build_workbook(
             options,
             notes: options.max_notes.saturating_sub(project_notes),
             noted: &noted,
+            baseline: baseline.as_ref(),
         };
         let indicator_sheets = &mut sheets.indicators;
         let indicators = scope.spawn(move || {
@@ -400,7 +409,8 @@ fn build_workbook(
                 labels,
             )?;
             charts::write(total_sheets, summary, formats, labels)?;
-            findings::write(total_sheets, summary, layout, places, formats, labels)
+            findings::write(total_sheets, summary, layout, places, formats, labels)?;
+            comparison::write(total_sheets, summary, layout, formats, labels)
         });
         let projects = projects::write(
             &mut sheets.projects,
@@ -451,7 +461,11 @@ fn build_workbook(
             (
                 SHEET_INDICATORS,
                 layout.indicators,
-                (IndicatorColumn::ALL.len() - 1) as u16,
+                (IndicatorColumn::ALL.len() - 1
+                    + baseline
+                        .as_ref()
+                        .map_or(0, |_| crate::sheets::IndicatorBaselineColumn::ALL.len()))
+                    as u16,
             ),
             (
                 SHEET_FINDINGS,

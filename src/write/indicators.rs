@@ -109,6 +109,8 @@ pub struct IndicatorJob<'a> {
     pub notes: usize,
     /// Rows of 指标 with a note, by department (from their surveys).
     pub noted: &'a [usize],
+    /// With `--baseline`: last year's targets by row of 指标, shown after 指标's own columns.
+    pub baseline: Option<&'a std::collections::HashMap<usize, &'a crate::compare::IndicatorEntry>>,
 }
 
 impl<'a> IndicatorJob<'a> {
@@ -162,6 +164,9 @@ impl<'a> IndicatorJob<'a> {
                 };
                 writer.next_row(marks.take(n));
                 write_row(writer, &d, &row, labels)?;
+                if let Some(baseline) = self.baseline {
+                    super::comparison::write_indicator(writer, baseline.get(&n), labels)?;
+                }
                 n += 1;
             }
         }
@@ -215,10 +220,14 @@ impl<'a> IndicatorJob<'a> {
         part: usize,
         notes: usize,
     ) -> Result<SheetWriter<'a>, XlsxError> {
+        let extra = match self.baseline {
+            Some(_) => super::comparison::indicator_headers(),
+            None => Vec::new(),
+        };
         let mut w = SheetWriter::new::<C>(
             sheets,
             &indicator_sheet_name(part),
-            &[],
+            &extra,
             self.formats,
             self.options.labels,
             notes,

@@ -74,6 +74,8 @@ pub struct Layout {
     pub findings: usize,
     /// Row of the 说明 sheet that holds the first input.
     pub first_input_row: u32,
+    /// Sheets of 对比 (none without `--baseline`).
+    pub comparison_parts: usize,
 }
 
 impl Layout {
@@ -95,8 +97,16 @@ impl Layout {
                 }
             }
         }
+        let rows_per_sheet = rows_per_sheet.max(1);
+        // 对比, with `--baseline` only: its parts.
+        let comparison_parts = summary.comparison.as_ref().map_or(0, |c| {
+            super::comparison::rows(c)
+                .div_ceil(rows_per_sheet as usize)
+                .max(1)
+        });
         Layout {
-            rows_per_sheet: rows_per_sheet.max(1),
+            rows_per_sheet,
+            comparison_parts,
             project_start,
             indicator_start,
             indicators,
@@ -309,6 +319,7 @@ mod tests {
     fn split_sheets_take_their_rows_in_turn() {
         let layout = Layout {
             rows_per_sheet: 40,
+            comparison_parts: 0,
             project_start: vec![0],
             indicator_start: vec![0],
             indicators: 81,

@@ -65,11 +65,15 @@ pub fn write(
     labels: &Labels,
 ) -> Result<(), XlsxError> {
     // After the fixed columns, one count per 一级 category of the framework (产出指标数 …).
-    let category_headers: Vec<String> = summary
+    let mut category_headers: Vec<String> = summary
         .level1_categories
         .iter()
         .map(|c| format!("{c}数"))
         .collect();
+    // With `--baseline`: last year's budget, after the counts.
+    if summary.comparison.is_some() {
+        category_headers.push(crate::sheets::BASELINE_BUDGET_HEADER.to_string());
+    }
     let mut w = SheetWriter::new::<C>(sheets, SHEET_TOTALS, &category_headers, f, labels, 0)?;
     // Printed: the figures first; 来源文件 and what follows on pages of their own, the
     // department repeated on each.
@@ -84,6 +88,10 @@ pub fn write(
         .map(|&c| (c, 0.0))
         .collect();
     let mut category_totals = vec![0usize; summary.level1_categories.len()];
+    let baseline_budgets = summary
+        .comparison
+        .as_ref()
+        .map(crate::compare::Comparison::baseline_budgets);
     for (index, range) in summary.groups.iter().enumerate() {
         w.next_row(marks.take(index));
         let heads: Vec<&Head> = range
@@ -106,6 +114,11 @@ pub fn write(
             let n: usize = heads.iter().map(|d| d.level1_count(category)).sum();
             category_totals[k] += n;
             w.count(category_column(k), Some(n as f64))?;
+        }
+        if let (Some(budgets), Some(first)) = (&baseline_budgets, heads.first()) {
+            let col = category_column(summary.level1_categories.len());
+            let name = crate::text::fold(&first.about.name);
+            w.amount(col, budgets.get(name.as_ref()).copied())?;
         }
         for (col, value) in figures {
             if let Some(sum) = grand.iter_mut().find(|(c, _)| *c == col) {
