@@ -515,28 +515,26 @@ fn run(o: &Options) -> Result<(), Error> {
         let read_floor = best(read_floor);
         let read_floor_1 = num(&spawn(&child_args(&["read-floor", &dir_s, "1"]))?.1, "secs")?;
 
-        // End to end, the binary's own code path, in its own process.
+        // End to end, the binary's own code path, in its own process: the best of `repeat`
+        // runs and the highest peak, for our options plus `extra`.
+        let end_to_end = |out: &Path, extra: &[&str]| -> Result<(f64, u64), Error> {
+            let out_s = out.display().to_string();
+            let mut args: Vec<String> = ["consolidate", &dir_s, "-o", &out_s, "--quiet"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            args.extend(extra.iter().map(|s| s.to_string()));
+            args.extend(["--jobs".to_string(), jobs_s.clone()]);
+            let (mut secs, mut peak) = (Vec::new(), 0u64);
+            for _ in 0..repeat {
+                let (s, v) = spawn(&args)?;
+                secs.push(s);
+                peak = peak.max(num(&v, "peak_kb")? as u64);
+            }
+            Ok((best(secs), peak))
+        };
         let summary = out_dir.join("summary.xlsx");
-        let mut e2e = Vec::new();
-        let mut peak = 0u64;
-        for _ in 0..repeat {
-            let args: Vec<String> = [
-                "consolidate",
-                &dir_s,
-                "-o",
-                &summary.display().to_string(),
-                "--quiet",
-                "--jobs",
-                &jobs_s,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            let (secs, v) = spawn(&args)?;
-            e2e.push(secs);
-            peak = peak.max(num(&v, "peak_kb")? as u64);
-        }
-        let e2e = best(e2e);
+        let (e2e, peak) = end_to_end(&summary, &[])?;
         let summary_bytes = std::fs::metadata(&summary)?.len();
 
         // End to end against last year (`--baseline`): a second corpus of as many files.
@@ -545,29 +543,8 @@ fn run(o: &Options) -> Result<(), Error> {
         warm(&last_dir)?;
         let last_s = last_dir.display().to_string();
         let compared = out_dir.join("compared.xlsx");
-        let (mut e2e_baseline, mut peak_baseline) = (Vec::new(), 0u64);
-        for _ in 0..repeat {
-            let args: Vec<String> = [
-                "consolidate",
-                &dir_s,
-                "-o",
-                &compared.display().to_string(),
-                "--quiet",
-                "--fail-on",
-                "never",
-                "--jobs",
-                &jobs_s,
-                "--baseline",
-                &last_s,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            let (secs, v) = spawn(&args)?;
-            e2e_baseline.push(secs);
-            peak_baseline = peak_baseline.max(num(&v, "peak_kb")? as u64);
-        }
-        let e2e_baseline = best(e2e_baseline);
+        let (e2e_baseline, peak_baseline) =
+            end_to_end(&compared, &["--fail-on", "never", "--baseline", &last_s])?;
         let baseline_ratio = e2e_baseline / e2e;
         let report_bytes = std::fs::metadata(summary.with_extension("json"))?.len();
 
