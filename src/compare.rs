@@ -13,6 +13,7 @@
 
 pub mod baseline;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -73,6 +74,24 @@ pub struct ProjectAt {
     pub budget_cell: Option<CellRef>,
 }
 
+/// Where a project of this year is in the summary, as an indicator's entry keeps it: its
+/// department's index and its own (a [`ProjectAt`] per entry would cost a hundred bytes more
+/// an indicator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Here {
+    pub department: u32,
+    pub project: u32,
+}
+
+impl ProjectAt {
+    pub fn here(&self) -> Here {
+        Here {
+            department: self.department as u32,
+            project: self.project,
+        }
+    }
+}
+
 /// Where an indicator of this year is: its position in its department (the 指标 numbering)
 /// and its cells.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,7 +121,7 @@ impl YearIndicator {
 
 impl Year {
     /// The department of this folded name, added at the end if it is not there yet.
-    fn department(&mut self, index: &mut HashMap<String, usize>, name: &str) -> usize {
+    fn slot(&mut self, index: &mut HashMap<String, usize>, name: &str) -> usize {
         let key = fold(name).into_owned();
         *index.entry(key).or_insert_with(|| {
             self.departments.push(YearDepartment {
@@ -113,54 +132,6 @@ impl Year {
         })
     }
 
-    /// A year from departments of the model, in order, with their index in the summary when
-    /// they are this year's (`here`). Rows that lost their project are not compared, nor a
-    /// department's 部门整体 targets (they belong to no project).
-    pub fn from_departments(
-        departments: impl IntoIterator<Item = (usize, Department)>,
-        here: bool,
-    ) -> Year {
-        let mut year = Year::default();
-        let mut index = HashMap::new();
-        for (n, d) in departments {
-            if d.projects.is_empty() {
-                continue;
-            }
-            let slot = year.department(&mut index, &d.about.name);
-            let file: Arc<str> = Arc::from(d.about.file.as_str());
-            let mut position = 0u32;
-            for (p, project) in d.projects.iter().enumerate() {
-                let indicators = project
-                    .indicators
-                    .iter()
-                    .map(|i| {
-                        let at = here.then_some(IndicatorAt {
-                            position,
-                            cell: i.cell,
-                            target: i.field_cells.target,
-                        });
-                        position += 1;
-                        YearIndicator::of(i, at)
-                    })
-                    .collect();
-                year.departments[slot].projects.push(YearProject {
-                    name: project.name.clone(),
-                    budget_wan: project.budget_wan,
-                    indicators,
-                    at: here.then(|| ProjectAt {
-                        department: n,
-                        project: p as u32,
-                        file: file.clone(),
-                        sheet: d.about.sheet.clone(),
-                        cell: project.cell,
-                        budget_cell: project.budget_cell,
-                    }),
-                });
-            }
-        }
-        year
-    }
-
     /// Adds a project read back from a summary or report (last year's: no place).
     pub fn push_project(
         &mut self,
@@ -168,7 +139,7 @@ impl Year {
         department: &str,
         project: YearProject,
     ) {
-        let slot = self.department(index, department);
+        let slot = self.slot(index, department);
         self.departments[slot].projects.push(project);
     }
 
@@ -182,21 +153,159 @@ impl Year {
             .map(|(n, d)| (fold(&d.name).into_owned(), n))
             .collect();
         for d in other.departments {
-            let slot = self.department(&mut index, &d.name);
+            let slot = self.slot(&mut index, &d.name);
             self.departments[slot].projects.extend(d.projects);
         }
     }
+}
 
-    pub fn projects(&self) -> usize {
-        self.departments.iter().map(|d| d.projects.len()).sum()
+/// Adds the projects of one department of the model (the `n`-th of the summary) to `into`.
+fn add_projects(into: &mut YearDepartment, n: usize, d: &Department, here: bool) {
+    let file: Arc<str> = Arc::from(d.about.file.as_str());
+    let mut position = 0u32;
+    for (p, project) in d.projects.iter().enumerate() {
+        let indicators = project
+            .indicators
+            .iter()
+            .map(|i| {
+                let at = here.then_some(IndicatorAt {
+                    position,
+                    cell: i.cell,
+                    target: i.field_cells.target,
+                });
+                position += 1;
+                YearIndicator::of(i, at)
+            })
+            .collect();
+        into.projects.push(YearProject {
+            name: project.name.clone(),
+            budget_wan: project.budget_wan,
+            indicators,
+            at: here.then(|| ProjectAt {
+                department: n,
+                project: p as u32,
+                file: file.clone(),
+                sheet: d.about.sheet.clone(),
+                cell: project.cell,
+                budget_cell: project.budget_cell,
+            }),
+        });
+    }
+}
+
+/// A year's departments as the comparison walks them: one at a time, so that neither year's
+/// targets need be held whole beside the other's (at 2,000 files a year, both years' targets
+/// as objects cost more than the rest of the run).
+pub trait Source {
+    /// How many departments (by folded name).
+    fn len(&self) -> usize;
+    /// The name of the `k`-th.
+    fn name(&self, k: usize) -> &str;
+    /// The `k`-th department's projects and targets, built when asked for.
+    fn department(&self, k: usize) -> Cow<'_, YearDepartment>;
+}
+
+impl Source for Year {
+    fn len(&self) -> usize {
+        self.departments.len()
     }
 
-    pub fn indicators(&self) -> usize {
-        self.departments
-            .iter()
-            .flat_map(|d| &d.projects)
-            .map(|p| p.indicators.len())
-            .sum()
+    fn name(&self, k: usize) -> &str {
+        &self.departments[k].name
+    }
+
+    fn department(&self, k: usize) -> Cow<'_, YearDepartment> {
+        Cow::Borrowed(&self.departments[k])
+    }
+}
+
+/// One department of a [`Lazy`] year: where its projects come from.
+struct Group {
+    name: String,
+    /// Its department in the year read back from a summary or report, if any.
+    built: Option<usize>,
+    /// The departments of the model (by their index) that hold its tables.
+    parts: Vec<usize>,
+}
+
+/// A year whose departments are unpacked from the model only when compared: this year's
+/// summary, or last year's files read by the pipeline, with any year read back from a summary
+/// or report before them (several `--baseline` arguments). Departments group by folded name
+/// in the order they first appear, as [`Year::absorb`] does.
+pub struct Lazy<'a> {
+    built: Year,
+    groups: Vec<Group>,
+    get: Box<dyn Fn(usize) -> Option<Department> + 'a>,
+    here: bool,
+}
+
+impl<'a> Lazy<'a> {
+    /// `parts`: each department of the model, as (its name, whether it holds projects).
+    pub fn new<'n>(
+        built: Year,
+        parts: impl IntoIterator<Item = (&'n str, bool)>,
+        get: impl Fn(usize) -> Option<Department> + 'a,
+        here: bool,
+    ) -> Lazy<'a> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        for (k, d) in built.departments.iter().enumerate() {
+            index.entry(fold(&d.name).into_owned()).or_insert_with(|| {
+                groups.push(Group {
+                    name: d.name.clone(),
+                    built: Some(k),
+                    parts: Vec::new(),
+                });
+                groups.len() - 1
+            });
+        }
+        for (n, (name, has_projects)) in parts.into_iter().enumerate() {
+            if !has_projects {
+                continue;
+            }
+            let slot = *index.entry(fold(name).into_owned()).or_insert_with(|| {
+                groups.push(Group {
+                    name: name.to_string(),
+                    built: None,
+                    parts: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            groups[slot].parts.push(n);
+        }
+        Lazy {
+            built,
+            groups,
+            get: Box::new(get),
+            here,
+        }
+    }
+}
+
+impl Source for Lazy<'_> {
+    fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    fn name(&self, k: usize) -> &str {
+        &self.groups[k].name
+    }
+
+    fn department(&self, k: usize) -> Cow<'_, YearDepartment> {
+        let g = &self.groups[k];
+        let mut d = match g.built {
+            Some(b) => self.built.departments[b].clone(),
+            None => YearDepartment {
+                name: g.name.clone(),
+                projects: Vec::new(),
+            },
+        };
+        for &n in &g.parts {
+            if let Some(model) = (self.get)(n) {
+                add_projects(&mut d, n, &model, self.here);
+            }
+        }
+        Cow::Owned(d)
     }
 }
 
@@ -324,7 +433,7 @@ pub struct IndicatorEntry {
     pub baseline_unit: Option<CompactString>,
     /// Where this year's project and indicator are.
     #[serde(skip)]
-    pub project_at: Option<ProjectAt>,
+    pub project_at: Option<Here>,
     #[serde(skip)]
     pub at: Option<IndicatorAt>,
 }
@@ -614,15 +723,20 @@ fn pair_indicators(now: &[YearIndicator], then: &[YearIndicator]) -> Vec<Option<
         .collect()
 }
 
-/// Compares this year with last year's baseline.
-pub fn compare(now: &Year, then: &Year, paths: Vec<String>, rules: &CompareRules) -> Outcome {
+/// Compares this year with last year's baseline, one department of either year at a time.
+pub fn compare(
+    now: &impl Source,
+    then: &impl Source,
+    paths: Vec<String>,
+    rules: &CompareRules,
+) -> Outcome {
     let mut out = Outcome {
         comparison: Comparison {
             baseline: BaselineInfo {
                 paths,
-                departments: then.departments.len(),
-                projects: then.projects(),
-                indicators: then.indicators(),
+                departments: then.len(),
+                projects: 0,
+                indicators: 0,
             },
             projects: Vec::new(),
             indicators: Vec::new(),
@@ -630,19 +744,27 @@ pub fn compare(now: &Year, then: &Year, paths: Vec<String>, rules: &CompareRules
         findings: Vec::new(),
     };
     let mut then_index: HashMap<String, usize> = HashMap::new();
-    for (j, d) in then.departments.iter().enumerate() {
-        then_index.entry(fold(&d.name).into_owned()).or_insert(j);
+    for j in 0..then.len() {
+        then_index
+            .entry(fold(then.name(j)).into_owned())
+            .or_insert(j);
     }
-    let mut then_used = vec![false; then.departments.len()];
-    for d in &now.departments {
-        let last = then_index.get(&*fold(&d.name)).copied();
-        let last_projects: &[YearProject] = match last {
-            Some(j) => {
-                then_used[j] = true;
-                &then.departments[j].projects
-            }
-            None => &[],
-        };
+    let mut then_used = vec![false; then.len()];
+    let (mut projects, mut indicators) = (0, 0);
+    let mut count = |d: &YearDepartment| {
+        projects += d.projects.len();
+        indicators += d.projects.iter().map(|p| p.indicators.len()).sum::<usize>();
+    };
+    for k in 0..now.len() {
+        let d = now.department(k);
+        let last = then_index.get(&*fold(&d.name)).copied().map(|j| {
+            then_used[j] = true;
+            then.department(j)
+        });
+        let last_projects: &[YearProject] = last.as_ref().map_or(&[], |l| &l.projects);
+        if let Some(l) = &last {
+            count(l);
+        }
         let pairs = pair_projects(&d.projects, last_projects);
         for (p, pair) in d.projects.iter().zip(&pairs) {
             match pair {
@@ -677,16 +799,15 @@ pub fn compare(now: &Year, then: &Year, paths: Vec<String>, rules: &CompareRules
             dropped_project(&mut out, &d.name, q);
         }
     }
-    for (d, _) in then
-        .departments
-        .iter()
-        .zip(&then_used)
-        .filter(|(_, u)| !**u)
-    {
+    for j in (0..then.len()).filter(|j| !then_used[*j]) {
+        let d = then.department(j);
+        count(&d);
         for q in &d.projects {
             dropped_project(&mut out, &d.name, q);
         }
     }
+    out.comparison.baseline.projects = projects;
+    out.comparison.baseline.indicators = indicators;
     out
 }
 
@@ -737,7 +858,7 @@ fn one_sided(names: &Names, p: &YearProject, i: &YearIndicator, change: Change) 
         project_at: if change == Change::Dropped {
             None
         } else {
-            p.at.clone()
+            p.at.as_ref().map(ProjectAt::here)
         },
         at: mine.and_then(|i| i.at),
     }
@@ -819,14 +940,14 @@ fn compare_project(
             baseline_op: Some(last.op.clone()),
             baseline_value: value_of(last),
             baseline_unit: Some(last.unit.clone()),
-            project_at: p.at.clone(),
+            project_at: p.at.as_ref().map(ProjectAt::here),
             at: i.at,
         });
     }
     for (last, _) in q.indicators.iter().zip(&taken).filter(|(_, t)| !**t) {
         all_same = false;
         let mut entry = one_sided(&names, p, last, Change::Dropped);
-        entry.project_at = p.at.clone();
+        entry.project_at = p.at.as_ref().map(ProjectAt::here);
         out.comparison.indicators.push(entry);
         if let Some(pa) = &p.at {
             let site = Site {

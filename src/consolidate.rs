@@ -94,6 +94,10 @@ pub struct Summary {
     pub rules_sha256: String,
     /// This year against last year's (`--baseline`); none without one.
     pub comparison: Option<crate::compare::Comparison>,
+    /// The comparison's findings per project, by (department, project) index: its departments
+    /// were packed before the comparison ran, so their projects' 问题数 add these when unpacked
+    /// ([`Summary::unpacked`]).
+    pub comparison_findings: BTreeMap<(usize, usize), usize>,
 }
 
 /// Which of two inputs is used when they duplicate each other: the later by modification time,
@@ -384,10 +388,25 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
         level1_categories: rules.categories.level1.clone(),
         rules_sha256: rules.sha256(),
         comparison: None,
+        comparison_findings: BTreeMap::new(),
     }
 }
 
 impl Summary {
+    /// Its departments unpacked, in order, each project's 问题数 counting the comparison's
+    /// findings too.
+    pub fn unpacked(&self) -> impl Iterator<Item = crate::model::Department> + '_ {
+        self.departments.iter().enumerate().map(|(n, mut d)| {
+            if !self.comparison_findings.is_empty() {
+                for (p, project) in d.projects.iter_mut().enumerate() {
+                    project.finding_count +=
+                        self.comparison_findings.get(&(n, p)).copied().unwrap_or(0);
+                }
+            }
+            d
+        })
+    }
+
     /// Puts the comparison with last year into the summary: its findings after the others,
     /// counted in the totals and in their departments' counts.
     pub fn add_comparison(&mut self, outcome: crate::compare::Outcome) {
@@ -399,11 +418,12 @@ impl Summary {
         }
         let mut counts = self.department_findings.clone();
         for f in &outcome.findings {
-            if let Some(c) = department
-                .get(&(&*f.file, f.sheet.as_str()))
-                .and_then(|&n| counts.get_mut(n))
-            {
+            let n = department.get(&(&*f.file, f.sheet.as_str())).copied();
+            if let Some(c) = n.and_then(|n| counts.get_mut(n)) {
                 *c = SeverityCounts::count(std::iter::once(f)).plus(*c);
+            }
+            if let (Some(n), Some(p)) = (n, f.subject.project()) {
+                *self.comparison_findings.entry((n, p)).or_default() += 1;
             }
         }
         self.department_findings = counts;

@@ -402,7 +402,7 @@ fn collect(
     }
     // Last year's departmental files are found before either year is read, so that the
     // progress bar counts both.
-    let (mut last_year, baseline_found) = baseline_parts(options)?;
+    let (last_year, baseline_found) = baseline_parts(options)?;
     progress(Progress::Started {
         files: found.files.len() + baseline_found.as_ref().map_or(0, |f| f.files.len()),
     });
@@ -411,23 +411,43 @@ fn collect(
     if options.baseline.is_empty() {
         return Ok(summary);
     }
-    if let Some(found) = baseline_found {
-        // Read as this year's are; their findings are not this year's.
-        let then = read_year(found, options, rules, &done)?;
-        last_year.absorb(compare::Year::from_departments(
-            then.departments.iter().enumerate(),
-            false,
-        ));
-    }
-    let this_year = compare::Year::from_departments(summary.departments.iter().enumerate(), true);
+    // Last year's files are read as this year's are; their findings are not this year's, and
+    // only their packed departments are kept. Each year's targets are unpacked one department
+    // at a time as the comparison walks them.
+    let then = match baseline_found {
+        Some(found) => Some(read_year(found, options, rules, &done)?.departments),
+        None => None,
+    };
+    let last_year = compare::Lazy::new(
+        last_year,
+        then.as_ref().map(comparable).unwrap_or_default(),
+        |n| then.as_ref().and_then(|d| d.get(n)),
+        false,
+    );
+    let this_year = compare::Lazy::new(
+        compare::Year::default(),
+        comparable(&summary.departments),
+        |n| summary.departments.get(n),
+        true,
+    );
     let outcome = compare::compare(
         &this_year,
         &last_year,
         options.baseline.clone(),
         &rules.compare,
     );
+    drop(this_year);
     summary.add_comparison(outcome);
     Ok(summary)
+}
+
+/// Each department of the model, as the comparison groups them: its name, and whether it
+/// holds projects (one that holds none is not compared).
+fn comparable(departments: &store::Departments) -> Vec<(&str, bool)> {
+    departments
+        .heads()
+        .map(|h| (h.about.name.as_str(), h.projects() > 0))
+        .collect()
 }
 
 /// Reads the files found and consolidates them.

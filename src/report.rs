@@ -200,7 +200,7 @@ impl Serialize for DepartmentsOut<'_> {
         let mut seq = serializer.serialize_seq(Some(departments.len()))?;
         let (mut project, mut indicator) = (1, 1);
         let group_of = Ids::new(self.0).group_of;
-        for (n, d) in departments.iter().enumerate() {
+        for (n, d) in self.0.unpacked().enumerate() {
             let ids = RunIds {
                 department: group_of.get(n).copied().unwrap_or(n) + 1,
                 first_project: project,

@@ -498,6 +498,17 @@ fn the_workbook_shows_the_comparison_in_its_own_sheet_in_indicators_and_totals()
     assert_eq!(budget("市教育局"), "1330");
     assert_eq!(budget("市卫生健康委员会"), "2840");
     assert_eq!(budget("市交通运输局"), "");
+    // 总计 adds them.
+    let total_at = totals
+        .iter()
+        .position(|r| text(&r[0]) == "总计")
+        .expect("总计");
+    let above: f64 = totals[1..total_at]
+        .iter()
+        .filter_map(|r| text(&r[tcol]).parse::<f64>().ok())
+        .sum();
+    assert!(above >= 1330.0 + 2840.0);
+    assert_eq!(number(&totals[total_at][tcol]), above);
 }
 
 #[test]
@@ -522,4 +533,104 @@ fn without_baseline_the_workbook_has_none_of_its_columns() {
     assert_eq!(sheet(&book, "指标")[0].len(), 20);
     let totals = sheet(&book, "合计");
     assert!(totals[0].iter().all(|h| text(h) != "上年预算金额(万元)"));
+}
+
+/// Last year given in parts — one department as last year's summary, the others as files —
+/// compares as last year's files do: the parts make one year.
+#[test]
+fn a_baseline_in_parts_compares_as_one_year() {
+    let wd = Workdir::new();
+    let part = wd.path("part.xlsx");
+    run_at_root(
+        &[
+            "consolidate",
+            "examples-2023/市教育局_2023.xlsx",
+            "-o",
+            path_str(&part),
+            "--quiet",
+            "--fail-on",
+            "never",
+        ],
+        0,
+    );
+    // Entries of last year's leftovers follow the order the parts were given in: compared as
+    // sets.
+    let sorted = |report: &Value, key: &str| {
+        let mut v: Vec<String> = report["comparison"][key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    let whole = examples_against(&wd, "whole", &["examples-2023"]);
+    let parts = examples_against(
+        &wd,
+        "parts",
+        &[
+            path_str(&part),
+            "examples-2023/市卫生健康委员会_2023.xlsx",
+            "examples-2023/市机关事务管理局_2023.xlsx",
+        ],
+    );
+    for key in ["projects", "indicators"] {
+        assert!(sorted(&whole, key).len() > 10, "{key}");
+        assert_eq!(sorted(&parts, key), sorted(&whole, key), "{key}");
+    }
+    for key in ["departments", "projects", "indicators"] {
+        assert_eq!(
+            parts["comparison"]["baseline"][key], whole["comparison"]["baseline"][key],
+            "{key}"
+        );
+    }
+}
+
+/// A project's 问题数 (汇总, and `finding_count` in the report) counts the comparison's
+/// findings on it too, as 问题 lists them.
+#[test]
+fn a_projects_finding_count_includes_the_comparisons_findings() {
+    let wd = Workdir::new();
+    let report = examples_against(&wd, "counted", &["examples-2023"]);
+    let mut by_project: std::collections::HashMap<u64, usize> = Default::default();
+    let mut compared = std::collections::HashSet::new();
+    for f in report["findings"].as_array().expect("findings") {
+        if let Some(p) = f["project_id"].as_u64() {
+            *by_project.entry(p).or_default() += 1;
+            if ["target_lowered", "indicator_dropped", "targets_copied"]
+                .contains(&f["code"].as_str().unwrap_or(""))
+            {
+                compared.insert(p);
+            }
+        }
+    }
+    assert!(
+        !compared.is_empty(),
+        "the examples raise comparison findings"
+    );
+    let book = read_workbook(&wd.path("counted.xlsx"));
+    let projects = sheet(&book, "汇总");
+    let header = &projects[0];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|c| text(c) == name)
+            .unwrap_or_else(|| panic!("汇总 has {name}"))
+    };
+    let (name_col, count_col) = (col("项目名称"), col("问题数"));
+    for d in report["departments"].as_array().expect("departments") {
+        for p in d["projects"].as_array().expect("projects") {
+            let id = p["project_id"].as_u64().expect("project_id");
+            let expected = by_project.get(&id).copied().unwrap_or(0);
+            assert_eq!(p["finding_count"].as_u64(), Some(expected as u64), "{p}");
+            if compared.contains(&id) {
+                let row = projects
+                    .iter()
+                    .find(|r| r.get(name_col).map(text).as_deref() == p["name"].as_str())
+                    .expect("the project's row in 汇总");
+                assert_eq!(number(&row[count_col]), expected as f64, "{}", p["name"]);
+            }
+        }
+    }
 }

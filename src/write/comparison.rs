@@ -138,11 +138,11 @@ fn indicator_row(
     let place = match (&i.project_at, &i.at) {
         (Some(p), Some(at)) => layout
             .indicator_start
-            .get(p.department)
+            .get(p.department as usize)
             .map(|s| Place::Indicator(s + at.position as usize, IndicatorColumn::Name.index())),
         (Some(p), None) => layout
             .project_start
-            .get(p.department)
+            .get(p.department as usize)
             .map(|s| Place::Project(s + p.project as usize, ProjectColumn::Name.index())),
         _ => None,
     };
@@ -160,8 +160,8 @@ pub fn by_indicator_row<'a>(
     c.indicators
         .iter()
         .filter_map(|i| {
-            let (p, at) = (i.project_at.as_ref()?, i.at?);
-            let start = layout.indicator_start.get(p.department)?;
+            let (p, at) = (i.project_at?, i.at?);
+            let start = layout.indicator_start.get(p.department as usize)?;
             Some((start + at.position as usize, i))
         })
         .collect()

@@ -58,7 +58,7 @@ pub fn write(
     let mut written = NoteCount::default();
 
     let mut n = 0;
-    for (d_index, d) in summary.departments.iter().enumerate() {
+    for (d_index, d) in summary.unpacked().enumerate() {
         let d = Arc::new(d);
         let mut indicator = layout.indicator_start[d_index];
         for p in &d.projects {

@@ -266,7 +266,7 @@ fn rows(
         "projects" => {
             let mut project = 0;
             let group_of = Ids::new(summary).group_of;
-            for (n, d) in summary.departments.iter().enumerate() {
+            for (n, d) in summary.unpacked().enumerate() {
                 let n = group_of.get(n).copied().unwrap_or(n);
                 for p in &d.projects {
                     project += 1;

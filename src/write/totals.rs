@@ -88,10 +88,11 @@ pub fn write(
         .map(|&c| (c, 0.0))
         .collect();
     let mut category_totals = vec![0usize; summary.level1_categories.len()];
-    let baseline_budgets = summary
+    let mut baseline_budgets = summary
         .comparison
         .as_ref()
         .map(crate::compare::Comparison::baseline_budgets);
+    let mut baseline_total = 0.0;
     for (index, range) in summary.groups.iter().enumerate() {
         w.next_row(marks.take(index));
         let heads: Vec<&Head> = range
@@ -115,10 +116,16 @@ pub fn write(
             category_totals[k] += n;
             w.count(category_column(k), Some(n as f64))?;
         }
-        if let (Some(budgets), Some(first)) = (&baseline_budgets, heads.first()) {
+        if let (Some(budgets), Some(first)) = (&mut baseline_budgets, heads.first()) {
             let col = category_column(summary.level1_categories.len());
             let name = crate::text::fold(&first.about.name);
-            w.amount(col, budgets.get(name.as_ref()).copied())?;
+            // Taken, not read: a department of two row tables shows last year's budget on
+            // its first row only, so that 总计 does not count it twice.
+            let budget = budgets.remove(name.as_ref());
+            if let Some(b) = budget {
+                baseline_total += b;
+            }
+            w.amount(col, budget)?;
         }
         for (col, value) in figures {
             if let Some(sum) = grand.iter_mut().find(|(c, _)| *c == col) {
@@ -126,7 +133,8 @@ pub fn write(
             }
         }
     }
-    grand_total(&mut w, f, labels, &grand, &category_totals)?;
+    let baseline_total = baseline_budgets.is_some().then_some(baseline_total);
+    grand_total(&mut w, f, labels, &grand, &category_totals, baseline_total)?;
     w.finish(sheets)?;
     Ok(())
 }
@@ -325,6 +333,7 @@ fn grand_total(
     labels: &Labels,
     grand: &[(C, f64)],
     category_totals: &[usize],
+    baseline_total: Option<f64>,
 ) -> Result<(), XlsxError> {
     let first = 2;
     let last = w.row + 1;
@@ -349,7 +358,16 @@ fn grand_total(
         .iter()
         .enumerate()
         .map(|(k, total)| (category_column(k), &f.total_count, total.to_string()));
-    for (col, format, value) in sums.chain(counts) {
+    // With `--baseline`: last year's budgets of the rows above (a department gone this year
+    // has no row here; 对比 lists it).
+    let baseline = baseline_total.map(|total| {
+        (
+            category_column(category_totals.len()),
+            f.total(Kind::Amount),
+            format_number(round_amount(total)),
+        )
+    });
+    for (col, format, value) in sums.chain(counts).chain(baseline) {
         if last < first {
             // No department: a SUM over no rows would be read as C2:C1 and include itself.
             w.sheet.write_number_with_format(row, col, 0.0, format)?;
