@@ -109,8 +109,8 @@ codes! {
     DuplicateRow = "duplicate_row", Info, "Indicator rows of one project identical after normalization were collapsed to one; the count is kept in copies.";
     /// Same indicator name with different targets.
     ConflictingDuplicate = "conflicting_duplicate", Warning, "One project lists the same indicator name with different targets; all are kept.";
-    /// A text row after the table that is not a recognised footnote.
-    NoteRow = "note_row", Info, "A text row after the table that is not a recognised footnote; its text is quoted in the message.";
+    /// A text row after the table that is not a recognised footnote, or a note row anywhere.
+    NoteRow = "note_row", Info, "A text row after the table that is not a recognised footnote, or a row anywhere in the table whose only text is a note (注, 说明, 备注, 联系人, 填表人 …, [table] note_words; also in the 项目名称 column below a project): never a project; its text is quoted in the message.";
     /// A 小计 row.
     SubtotalRow = "subtotal_row", Info, "A 小计 (partial sum) row inside the table; it is no project and is left out of the sums.";
     /// The header repeated inside the table.

@@ -389,7 +389,10 @@ impl Normalizer<'_> {
         for other in &raw.other_rows {
             let (code, what) = match other.kind {
                 OtherKind::Unrecognized => (Code::UnrecognizedRow, "表内既不是项目也不是指标的行"),
-                OtherKind::Note => (Code::NoteRow, "表后的说明行"),
+                OtherKind::Note if raw.sum_row.as_ref().is_some_and(|s| s.row < other.row) => {
+                    (Code::NoteRow, "表后的说明行")
+                }
+                OtherKind::Note => (Code::NoteRow, "说明行(注、备注、联系人等),不是项目"),
                 OtherKind::Subtotal => (Code::SubtotalRow, "小计行,不计入项目与合计"),
                 OtherKind::RepeatedHeader => (Code::RepeatedHeader, "重复的表头行"),
                 OtherKind::ExtraSum => (

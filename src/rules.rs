@@ -296,6 +296,9 @@ struct RawTable {
     subtotal_labels: Vec<String>,
     ignored_sheets: Vec<String>,
     amount_tolerance_wan: f64,
+    /// Absent from rules files copied before it existed: then none.
+    #[serde(default)]
+    note_words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,6 +390,8 @@ pub struct Rules {
     sum_row_labels: Vec<String>,
     subtotal_labels: Vec<String>,
     ignored_sheets: Vec<String>,
+    /// `table.note_words`, folded.
+    note_words: Vec<String>,
     headers: HashMap<String, Field>,
     operators: HashMap<String, String>,
     units: HashMap<String, String>,
@@ -714,6 +719,13 @@ impl Rules {
                 .iter()
                 .map(|s| fold(s).into_owned())
                 .collect(),
+            note_words: raw
+                .table
+                .note_words
+                .iter()
+                .map(|s| fold(s).into_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             headers,
             operators,
             units,
@@ -815,6 +827,17 @@ impl Rules {
     pub fn is_subtotal_label(&self, cell: &str) -> bool {
         let folded = fold(cell);
         !folded.is_empty() && self.subtotal_labels.iter().any(|l| *l == folded)
+    }
+
+    /// Does this text read as a note (注:…, 说明:…, 联系人:…): it starts with one of
+    /// `table.note_words`, followed by nothing or by no letter (a colon, a number, a bracket)?
+    pub fn is_note_text(&self, text: &str) -> bool {
+        let folded = fold(text);
+        self.note_words.iter().any(|w| {
+            folded
+                .strip_prefix(w.as_str())
+                .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphabetic()))
+        })
     }
 
     /// Is this cell a 合计 label?

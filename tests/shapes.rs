@@ -407,8 +407,10 @@ fn repeated_project_cells_blank_continuations_and_note_rows_inside_the_table() {
     assert_eq!(p[1]["indicators"].as_array().expect("i").len(), 2);
     assert_eq!(report["totals"]["budget_wan"], 100.0);
     assert!(findings(&report, "sum_mismatch").is_empty());
-    // Text rows inside the table are findings quoting their text; the blank row is nothing.
-    let unrecognized = findings(&report, "unrecognized_row");
+    // Note rows inside the table (注:…, 备注:…) are findings quoting their text; the blank
+    // row is nothing.
+    assert!(findings(&report, "unrecognized_row").is_empty());
+    let unrecognized = findings(&report, "note_row");
     let cells: Vec<&str> = unrecognized
         .iter()
         .map(|f| f["cell"].as_str().expect("cell"))
