@@ -189,6 +189,8 @@ pub struct RawTable {
     /// Every cell of the sheet that holds an Excel error or a formula without a stored result,
     /// so that each is reported even where no field reads it.
     pub bad_cells: Vec<Located>,
+    /// Formulas without a result read as the literal typed (see the grid's).
+    pub formulas_as_text: Vec<(CellRef, String)>,
 }
 
 /// Sorts the rows of a grid into the parts of its table.
@@ -212,6 +214,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
             other_rows: Vec::new(),
             footnote_rows: Vec::new(),
             bad_cells: bad_cells(grid),
+            formulas_as_text: grid.formulas_as_text.clone(),
         },
     };
     for row in layout.header_last_row + 1..grid.row_count() {

@@ -97,6 +97,8 @@ codes! {
     CellError = "cell_error", Warning, "A cell holds an Excel error (#REF!, #VALUE!…); it was read as empty.";
     /// A formula cell without a stored result.
     FormulaWithoutValue = "formula_without_value", Warning, "A formula cell has no stored result that can be read (the file was saved by a program that does not calculate); it was read as empty.";
+    /// A formula without a result that is a bare literal, read as its text.
+    FormulaAsText = "formula_as_text", Info, "A formula cell without a stored result is a bare literal — an operator (=>, =<), a number, a percentage, an operator with a number and a unit (=100%): a script wrote what a person typed as a formula; it was read as that text (=100% is = 100 %).";
     /// An amount header names a money unit the rules do not know.
     UnknownAmountUnit = "unknown_amount_unit", Warning, "An amount header names a money unit the rules do not know (e.g. 千美元); the amounts were read as 万元 — check them, or add the unit to [amount_units].";
     /// An amount cell is not a number.

@@ -107,6 +107,10 @@ pub struct Grid {
     /// `merges` by first row, built on the first lookup: a sheet of thousands of projects has
     /// tens of thousands of blocks, and a linear search per cell made reading it quadratic.
     merge_index: std::sync::OnceLock<MergeIndex>,
+    /// Cells that held a formula without a stored result which is a bare literal (`=100%`,
+    /// `=>`: a script wrote what a person typed as a formula), now read as that text: the cell
+    /// and the formula. Set before the layout is found; reported as formula_as_text.
+    pub formulas_as_text: Vec<(CellRef, String)>,
 }
 
 /// Merged blocks sorted by first row, with their place in the reader's list.
@@ -143,6 +147,7 @@ impl Grid {
             rows: Vec::new(),
             merges: None,
             merge_index: std::sync::OnceLock::new(),
+            formulas_as_text: Vec::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::extract::{
     Located, LostHow, LostRow, OtherKind, RawExtra, RawIndicator, RawProject, RawTable,
 };
 use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
-use crate::grid::{CellRef, CellValue};
+use crate::grid::{CellRef, CellValue, Grid};
 use crate::model::{
     About, CategorySource, Declared, Department, Detail, FieldCells, Indicator, IndicatorExtra,
     NameSource, Project, RawValues, Unassigned, YearSource,
@@ -24,6 +24,45 @@ use crate::rules::Rules;
 use crate::text::{clean, fold, format_number, parse_number, round_amount, split_leading_number};
 
 pub mod form;
+
+/// Reads each formula without a stored result that is a bare literal — an operator (`=>`), a
+/// number, a percentage, an operator with a number and a unit (`=100%`, `=>95%`) — as the text
+/// the person typed: a script (openpyxl and the like) writes every text starting with "=" as a
+/// formula. The cells so read are listed in the grid's `formulas_as_text`; other formulas stay.
+pub fn formulas_as_text(grid: &mut Grid, rules: &Rules) {
+    let mut read = Vec::new();
+    for (r, cells) in grid.rows.iter_mut().enumerate() {
+        for (c, value) in cells.iter_mut().enumerate() {
+            let CellValue::Formula(formula) = value else {
+                continue;
+            };
+            if let Some(typed) = formula_literal(formula, rules) {
+                let formula = std::mem::take(formula);
+                *value = CellValue::Text(typed.into());
+                read.push((CellRef::new(r as u32, c as u32), formula));
+            }
+        }
+    }
+    grid.formulas_as_text.extend(read);
+}
+
+/// The text typed, "=" included, when a formula is a bare literal.
+fn formula_literal(formula: &str, rules: &Rules) -> Option<String> {
+    if formula.trim().is_empty() {
+        return None;
+    }
+    let typed = if formula.starts_with('=') {
+        formula.to_string()
+    } else {
+        format!("={formula}")
+    };
+    let literal = rules.operator(&typed).is_some()
+        || matches!(
+            parse_target(&typed, "", rules),
+            Target::Number(..) | Target::Split { .. }
+        );
+    literal.then_some(typed)
+}
 
 /// The year in a file's name ("市水利局_项目申报表_2024.xlsx"), if it names one: four digits
 /// starting 19 or 20 that no other digit touches.
@@ -135,7 +174,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         unassigned,
         overall: None,
     };
-    n.bad_cells(&raw.bad_cells, &department);
+    n.bad_cells(&raw.bad_cells, &raw.formulas_as_text, &department);
     let mut findings = n.findings;
     for f in &mut findings {
         f.department = department.about.name.as_str().into();
@@ -416,8 +455,13 @@ impl Normalizer<'_> {
     /// Every error or result-less formula anywhere on the sheet is reported once, also where no
     /// field read it (a title, a name, an overview): on the indicator whose row it is on, if
     /// any, else on the department.
-    fn bad_cells(&mut self, bad_cells: &[Located], department: &Department) {
-        if bad_cells.is_empty() {
+    fn bad_cells(
+        &mut self,
+        bad_cells: &[Located],
+        as_text: &[(CellRef, String)],
+        department: &Department,
+    ) {
+        if bad_cells.is_empty() && as_text.is_empty() {
             return;
         }
         let reported: HashSet<CellRef> = self
@@ -463,6 +507,42 @@ impl Normalizer<'_> {
                 None => Subject::Department(DepartmentField::Name),
             };
             self.raise(code, Some(cell), subject, message);
+        }
+        // The indicators named in their messages, by position.
+        let names: Vec<(Option<usize>, &str)> = if as_text.is_empty() {
+            Vec::new()
+        } else {
+            department
+                .indicators()
+                .map(|(owner, i)| (owner.project(), i.name.as_str()))
+                .collect()
+        };
+        for (cell, formula) in as_text {
+            let shown = shown_formula(formula);
+            let (subject, about) = match rows.get(&cell.row) {
+                Some(&(project, position)) => {
+                    let indicator = names.get(position).map_or("", |n| n.1);
+                    let about = match project.and_then(|p| department.projects.get(p)) {
+                        Some(p) => format!("项目「{}」的指标「{indicator}」: ", p.name),
+                        None => format!("指标「{indicator}」: "),
+                    };
+                    let subject = Subject::Indicator {
+                        project: project.map(|p| p as u32),
+                        position: position as u32,
+                        field: IndicatorField::Target,
+                    };
+                    (subject, about)
+                }
+                None => (Subject::Department(DepartmentField::Name), String::new()),
+            };
+            self.raise(
+                Code::FormulaAsText,
+                Some(*cell),
+                subject,
+                format!(
+                    "{about}单元格 {cell} 是没有计算结果的公式 {shown},它只是一个值(以 = 开头的文字被写成了公式),按填写的文字「{shown}」读取"
+                ),
+            );
         }
     }
 }
@@ -966,6 +1046,31 @@ mod tests {
             !i.notes.iter().any(|n| n.contains("按目标值")),
             "{:?}",
             i.notes
+        );
+    }
+
+    #[test]
+    fn literal_formulas_are_read_as_typed_others_stay() {
+        let rules = Rules::builtin().expect("rules");
+        let literal = |f: &str| formula_literal(f, &rules);
+        assert_eq!(literal(">").as_deref(), Some("=>"));
+        assert_eq!(literal("<").as_deref(), Some("=<"));
+        assert_eq!(literal("100%").as_deref(), Some("=100%"));
+        assert_eq!(literal("95").as_deref(), Some("=95"));
+        assert_eq!(literal(">95%").as_deref(), Some("=>95%"));
+        assert_eq!(literal("3天").as_deref(), Some("=3天"));
+        for formula in ["SUM(A1:A3)", "A1", "1+1", "B2*2", "TODAY()", "", "1/2"] {
+            assert_eq!(literal(formula), None, "{formula}");
+        }
+        let mut grid = Grid::new("s");
+        grid.set(0, 0, CellValue::Formula("100%".into()));
+        grid.set(0, 1, CellValue::Formula("SUM(A1:A3)".into()));
+        formulas_as_text(&mut grid, &rules);
+        assert_eq!(grid.get(0, 0), &CellValue::Text("=100%".into()));
+        assert_eq!(grid.get(0, 1), &CellValue::Formula("SUM(A1:A3)".into()));
+        assert_eq!(
+            grid.formulas_as_text,
+            vec![(CellRef::new(0, 0), "100%".to_string())]
         );
     }
 

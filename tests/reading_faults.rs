@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::Value;
 
 /// Runs `consolidate` on `input` with extra arguments and returns the report.
@@ -42,6 +42,14 @@ fn project_names(report: &Value) -> Vec<String> {
         .iter()
         .map(|p| p["name"].as_str().expect("name").to_string())
         .collect()
+}
+
+fn indicator<'a>(report: &'a Value, name: &str) -> &'a Value {
+    projects(report)
+        .into_iter()
+        .flat_map(|p| p["indicators"].as_array().expect("indicators"))
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no indicator {name} in {report}"))
 }
 
 /// Writes rows of text to a one-sheet xlsx, figures as numbers.
@@ -112,4 +120,75 @@ fn a_note_below_a_project_is_a_note_row_not_a_project() {
         "{:?}",
         project_names(&report)
     );
+}
+
+// ---------------------------------------------------------------- formulas a script wrote
+
+#[test]
+fn formulas_without_a_value_that_are_literals_are_read_as_typed() {
+    let wd = Workdir::new();
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let text = rows(&format!(
+        "{HEADER}1\t道路保洁\t60\t群众满意度\t\t95\t%\n\t\t\t清运完成率\t\t\t\n\t\t\t保洁面积\t\t\t万平方米\n\t\t\t清运量\t≥\t\t万吨"
+    ));
+    for (r, row) in text.iter().enumerate() {
+        for (c, t) in row.iter().enumerate() {
+            if t.is_empty() {
+                continue;
+            }
+            let (r, c) = (r as u32, c as u16);
+            match t.parse::<f64>() {
+                Ok(n) => sheet.write_number(r, c, n).expect("number"),
+                Err(_) => sheet.write_string(r, c, t).expect("string"),
+            };
+        }
+    }
+    // What openpyxl writes for the texts "=>", "=100%", "=>200" and a real formula.
+    sheet.write_formula(1, 4, Formula::new("=>")).expect("f");
+    sheet.write_formula(2, 5, Formula::new("=100%")).expect("f");
+    sheet.write_formula(3, 5, Formula::new("=>200")).expect("f");
+    sheet
+        .write_formula(4, 5, Formula::new("=SUM(Z1:Z3)"))
+        .expect("f");
+    let bytes = workbook.save_to_buffer().expect("xlsx");
+    wd.write(
+        "script.xlsx",
+        &strip_formula_results(&bytes, &["E2", "F3", "F4", "F5"]),
+    );
+    let report = consolidate(&wd, "script.xlsx", &[]);
+    let target = |name: &str| {
+        let i = indicator(&report, name);
+        (
+            i["op"].as_str().expect("op").to_string(),
+            i["value"].as_f64(),
+            i["unit"].as_str().expect("unit").to_string(),
+        )
+    };
+    assert_eq!(target("群众满意度"), ("≥".into(), Some(95.0), "%".into()));
+    assert_eq!(target("清运完成率"), ("=".into(), Some(100.0), "%".into()));
+    assert_eq!(
+        target("保洁面积"),
+        ("≥".into(), Some(200.0), "万平方米".into())
+    );
+    assert_eq!(indicator(&report, "清运量")["value"], Value::Null);
+    let as_text = findings(&report, "formula_as_text");
+    let cells: Vec<&str> = as_text
+        .iter()
+        .map(|f| f["cell"].as_str().expect("c"))
+        .collect();
+    assert_eq!(cells, vec!["E2", "F3", "F4"], "{as_text:?}");
+    assert!(as_text.iter().all(|f| f["severity"] == "info"));
+    let message = as_text[1]["message"].as_str().expect("m");
+    assert!(message.contains("=100%"), "{message}");
+    assert!(
+        message.contains("项目「道路保洁」的指标「清运完成率」"),
+        "{message}"
+    );
+    // A real formula keeps its finding.
+    let without: Vec<&str> = findings(&report, "formula_without_value")
+        .iter()
+        .map(|f| f["cell"].as_str().expect("c"))
+        .collect();
+    assert_eq!(without, vec!["F5"]);
 }
