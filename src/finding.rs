@@ -152,9 +152,9 @@ codes! {
     /// The footnote declares another total.
     DeclaredTotalMismatch = "declared_total_mismatch", Error, "The footnote declares a different total than the sum of the projects' budgets.";
     /// Two inputs with identical content.
-    DuplicateFile = "duplicate_file", Warning, "Two inputs have identical content; only the later (by modification time) is summarized, the other is listed but not counted.";
+    DuplicateFile = "duplicate_file", Warning, "Two inputs have identical content; only the later (by modification time) is summarized, the other is listed as skipped (its reason and superseded_by name the file summarized) and not counted in files_ok.";
     /// Two files for the same department and year.
-    DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted.";
+    DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted (a file none of whose tables is summarized is skipped, its reason and superseded_by naming the file summarized).";
     /// A text longer than a spreadsheet cell holds.
     TextTooLong = "text_too_long", Warning, "A text is longer than a spreadsheet cell holds (32,767 characters); the summary shows its beginning, the JSON report has it whole.";
     /// A form without a readable annual amount.

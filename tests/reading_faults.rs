@@ -192,3 +192,80 @@ fn formulas_without_a_value_that_are_literals_are_read_as_typed() {
         .collect();
     assert_eq!(without, vec!["F5"]);
 }
+
+// ---------------------------------------------------------------- copies not counted
+
+fn set_mtime(path: &std::path::Path, secs_ago: u64) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs_ago))
+        .expect("set mtime");
+}
+
+#[test]
+fn a_copy_that_is_not_counted_is_skipped_naming_the_file_it_duplicates() {
+    let wd = Workdir::new();
+    let a = wd.write("in/a/seed.txt", seed_text().as_bytes());
+    let b = wd.write("in/b/seed.txt", seed_text().as_bytes());
+    set_mtime(&a, 10);
+    set_mtime(&b, 3600);
+    let c = wd.write(
+        "in/c/revised.txt",
+        seed_text_as("宁波市某某局")
+            .replace("110.00", "120.00")
+            .as_bytes(),
+    );
+    let d = wd.write("in/d/first.txt", seed_text_as("宁波市某某局").as_bytes());
+    set_mtime(&c, 5);
+    set_mtime(&d, 7200);
+    let report = consolidate(&wd, "in", &[]);
+    let input = |path: &str| {
+        report["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .find(|i| i["path"] == path)
+            .unwrap_or_else(|| panic!("no input {path}"))
+            .clone()
+    };
+    for path in ["in/a/seed.txt", "in/c/revised.txt"] {
+        assert_eq!(input(path)["status"], "ok", "{path}");
+        assert_eq!(input(path)["superseded_by"], Value::Null);
+    }
+    let copy = input("in/b/seed.txt");
+    assert_eq!(copy["status"], "skipped");
+    assert_eq!(copy["superseded_by"], "in/a/seed.txt");
+    assert!(
+        copy["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("in/a/seed.txt"),
+        "{copy}"
+    );
+    assert_eq!(copy["code"], "duplicate_file");
+    let older = input("in/d/first.txt");
+    assert_eq!(older["status"], "skipped");
+    assert_eq!(older["superseded_by"], "in/c/revised.txt");
+    assert!(
+        older["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("in/c/revised.txt"),
+        "{older}"
+    );
+    assert_eq!(older["code"], "duplicate_department");
+    let totals = &report["totals"];
+    assert_eq!(totals["files_ok"], 2, "{totals}");
+    assert_eq!(totals["files_skipped"], 2, "{totals}");
+    assert_eq!(totals["departments"], 2);
+    // The 说明 sheet lists them as skipped too.
+    let book = read_workbook(&wd.path("in.out.xlsx"));
+    let readme = sheet(&book, "说明");
+    let row = readme
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "in/b/seed.txt"))
+        .expect("the copy's row in 说明");
+    assert!(row.iter().any(|c| text(c) == "跳过"), "{row:?}");
+}
