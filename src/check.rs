@@ -383,6 +383,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, 
     if let Some(v) = i.value
         && v > 0.0
         && v <= 1.0
+        && i.value_to.is_none_or(|high| high <= 1.0)
         && (i.unit.is_empty() || i.unit == checks.percent_unit)
         && rules.direction_up_word(&i.name).is_some()
     {
@@ -403,13 +404,17 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, 
             .percent_name_endings
             .iter()
             .any(|e| i.name.ends_with(e.as_str()));
-        if v < 0.0 || (rate && v > checks.max_percent) {
+        // A range's ends both count.
+        let high = i.value_to.map_or(v, |h| h.max(v));
+        let low = i.value_to.map_or(v, |h| h.min(v));
+        if low < 0.0 || (rate && high > checks.max_percent) {
             out.push((
                 Code::PercentOutOfRange,
                 target_cell,
                 format!(
-                    "{described}的目标 {} % 超出 0–{} % 的范围",
-                    i.text, checks.max_percent
+                    "{described}的目标 {} 超出 0–{} % 的范围",
+                    crate::normalize::target_words("", &i.text, &i.unit),
+                    checks.max_percent
                 ),
             ));
         }

@@ -139,6 +139,8 @@ codes! {
     UnknownCategory = "unknown_category", Warning, "The file gives a 一级指标 that is not one of the framework's categories in the rules.";
     /// A percentage outside 0–100.
     PercentOutOfRange = "percent_out_of_range", Error, "A % target above 100 on a 率/度 indicator, or a negative one.";
+    /// A range target whose low end is above its high end.
+    BadRange = "bad_range", Error, "A range target's low end is above its high end (95%-90%); its ends were kept as written (value the first, value_to the second): check it.";
     /// Qualitative words under a numeric operator.
     QualitativeWithOperator = "qualitative_with_operator", Info, "Qualitative words under a numeric operator (≧ 明显); read as 定性, the operator kept in the raw columns.";
     /// Two names of one project that differ by one character.

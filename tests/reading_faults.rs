@@ -269,3 +269,117 @@ fn a_copy_that_is_not_counted_is_skipped_naming_the_file_it_duplicates() {
         .expect("the copy's row in 说明");
     assert!(row.iter().any(|c| text(c) == "跳过"), "{row:?}");
 }
+
+// ---------------------------------------------------------------- 达到 and ranges
+
+#[test]
+fn reaching_means_at_least_and_ranges_have_both_ends() {
+    let wd = Workdir::new();
+    let grid = rows(&format!(
+        "{HEADER}1\t道路保洁\t60\t保洁面积\t\t达到200万平方米\t\n\
+         \t\t\t群众满意度\t\t90%-95%\t\n\
+         \t\t\t保洁质量达标率\t\t90%~95%\t\n\
+         \t\t\t清运及时率\t\t90%至95%\t\n\
+         \t\t\t设备完好率\t\t介于90%和95%之间\t\n\
+         \t\t\t响应时间\t\t1-3\t天\n\
+         \t\t\t设备故障率\t\t1%-3%\t\n\
+         \t\t\t垃圾分类知晓度\t\t95%-90%\t\n\
+         \t\t\t服务满意度\t\t90%-105%\t\n\
+         \t\t\t服务满意度\t\t90%-99%\t\n\
+         合计\t\t60"
+    ));
+    wd.write("ranges.xlsx", &xlsx(&grid));
+    let report = consolidate(&wd, "ranges.xlsx", &[]);
+    let area = indicator(&report, "保洁面积");
+    assert_eq!(area["op"], "≥");
+    assert_eq!(area["value"], 200.0);
+    assert!(
+        area["notes"][0]
+            .as_str()
+            .expect("note")
+            .contains("达到200万平方米 → ≥ 200 万平方米"),
+        "{area}"
+    );
+    for (name, unit) in [
+        ("群众满意度", "%"),
+        ("保洁质量达标率", "%"),
+        ("清运及时率", "%"),
+        ("设备完好率", "%"),
+    ] {
+        let i = indicator(&report, name);
+        assert_eq!(i["op"], "range", "{i}");
+        assert_eq!(
+            (i["value"].as_f64(), i["value_to"].as_f64()),
+            (Some(90.0), Some(95.0)),
+            "{i}"
+        );
+        assert_eq!(i["unit"], unit, "{i}");
+    }
+    let days = indicator(&report, "响应时间");
+    assert_eq!(
+        (
+            &days["op"],
+            days["value"].as_f64(),
+            days["value_to"].as_f64(),
+            &days["unit"]
+        ),
+        (
+            &Value::from("range"),
+            Some(1.0),
+            Some(3.0),
+            &Value::from("天")
+        )
+    );
+    // Only a range has value_to.
+    assert!(area.get("value_to").is_none(), "{area}");
+    // A range is no direction (故障率 1%-3% is fine) and not a fraction.
+    assert!(findings(&report, "direction_mismatch").is_empty());
+    assert!(findings(&report, "percent_as_fraction").is_empty());
+    // Its high end counts against 100 %.
+    // Two ranges of one name with one low end are two targets, not a duplicate.
+    assert!(findings(&report, "duplicate_row").is_empty());
+    assert_eq!(findings(&report, "conflicting_duplicate").len(), 1);
+    let over = findings(&report, "percent_out_of_range");
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert!(
+        over[0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("服务满意度")
+    );
+    let bad = findings(&report, "bad_range");
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0]["severity"], "error");
+    assert_eq!(bad[0]["cell"], "F9");
+    let message = bad[0]["message"].as_str().expect("m");
+    assert!(
+        message.contains("项目「道路保洁」的指标「垃圾分类知晓度」") && message.contains("95%-90%"),
+        "{message}"
+    );
+    // 指标 shows a range as written.
+    let book = read_workbook(&wd.path("ranges.xlsx.out.xlsx"));
+    let sheet_rows = sheet(&book, "指标");
+    let row = sheet_rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "群众满意度"))
+        .expect("the range's row in 指标");
+    assert!(row.iter().any(|c| text(c) == "90%-95%"), "{row:?}");
+
+    // The rules decide: 达到 back under "=", and no range separators or words.
+    let out = wd.run_expect(&["rules"], 0);
+    let rules = String::from_utf8(out.stdout).expect("utf-8 rules")
+        .replacen(", \"达到\"]", "]", 1)
+        .replacen("\"=\" = [\"等于\"]", "\"=\" = [\"等于\", \"达到\"]", 1)
+        .replacen("separators = [\"-\", \"~\", \"～\", \"—\", \"–\", \"至\", \"到\"]", "separators = []", 1)
+        .replacen("enclosing = [\n", "enclosing = []\nunused_enclosing = [\n", 1)
+        .replacen("unused_enclosing = [\n  { before = \"介于\", between = \"和\", after = \"之间\" },\n  { before = \"介于\", between = \"与\", after = \"之间\" },\n]\n", "", 1);
+    assert!(
+        !rules.contains("unused_enclosing"),
+        "the rules' [ranges] changed shape"
+    );
+    wd.write("plain.toml", rules.as_bytes());
+    let report = consolidate(&wd, "ranges.xlsx", &["--rules", "plain.toml"]);
+    assert_eq!(indicator(&report, "保洁面积")["op"], "=");
+    assert_eq!(indicator(&report, "群众满意度")["op"], "定性");
+    assert!(findings(&report, "bad_range").is_empty());
+}
