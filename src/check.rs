@@ -162,6 +162,14 @@ fn check_projects(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
     let starts = dept.indicator_starts();
     for (index, p) in dept.projects.iter().enumerate() {
         let on_name = || on_project(index, ProjectField::Name);
+        if rules.is_placeholder_target(&p.name) {
+            raised.add(
+                Code::PlaceholderValue,
+                Some(p.cell),
+                on_name(),
+                format!("项目名称「{}」({}) 留有模板占位符", p.name, p.cell),
+            );
+        }
         if p.indicators.is_empty() {
             raised.add(
                 Code::MissingIndicators,
@@ -306,7 +314,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, 
             ),
         ));
     }
-    if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
+    if rules.is_placeholder_target(&i.text) || rules.is_placeholder(&i.name) {
         out.push((
             Code::PlaceholderValue,
             target_cell,

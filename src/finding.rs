@@ -122,7 +122,7 @@ codes! {
     /// A project row without a name.
     MissingProjectName = "missing_project_name", Warning, "A project row has a 序号 or amounts but no 项目名称.";
     /// A template placeholder left in.
-    PlaceholderValue = "placeholder_value", Error, "A template placeholder (XX, **, ＊＊, 待定) was left in an indicator's target or name.";
+    PlaceholderValue = "placeholder_value", Error, "A template placeholder (XX, **, ＊＊, 待定, 请填写, (略), {单位} … [checks] placeholders; a lone *, /, -, _ or — as a whole target, [checks] placeholder_targets) was left in an indicator's target or name, or in a project's name or amount (then the amount is read as empty).";
     /// An indicator without a target.
     MissingTarget = "missing_target", Warning, "An indicator has no target value.";
     /// A project without indicators.

@@ -239,6 +239,11 @@ impl Normalizer<'_> {
             CellValue::Text(t) => match parse_number(t) {
                 Some(n) => return Some(round_amount(n * scale)),
                 None if clean(t).is_empty() => return None,
+                // Template residue (XX, **, 待定): the project's amount was never filled in.
+                None if self.rules.is_placeholder(t) => (
+                    Code::PlaceholderValue,
+                    format!("{what}「{}」是模板占位符,没有填写金额,按空值处理", clean(t)),
+                ),
                 None => (
                     Code::BadAmount,
                     format!("{what}「{}」不是数字,按空值处理", clean(t)),
@@ -268,10 +273,22 @@ impl Normalizer<'_> {
                 project: index as u32,
                 field,
             };
-            let budget_wan = self.amount(&rp.budget, "预算金额", on(ProjectField::Budget));
-            let own_wan = self.amount(&rp.own, "本级支出", on(ProjectField::Own));
-            let transfer_wan =
-                self.amount(&rp.transfer, "转移支付支出", on(ProjectField::Transfer));
+            // Messages name the project.
+            let name = rp.name.text();
+            let what = |field: &str| {
+                if name.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("项目「{name}」的{field}")
+                }
+            };
+            let budget_wan = self.amount(&rp.budget, &what("预算金额"), on(ProjectField::Budget));
+            let own_wan = self.amount(&rp.own, &what("本级支出"), on(ProjectField::Own));
+            let transfer_wan = self.amount(
+                &rp.transfer,
+                &what("转移支付支出"),
+                on(ProjectField::Transfer),
+            );
             projects.push(project_shell(rp, budget_wan, own_wan, transfer_wan, raw));
         }
         projects

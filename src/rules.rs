@@ -293,6 +293,10 @@ struct RawQualitative {
 #[serde(deny_unknown_fields)]
 pub struct CheckRules {
     pub placeholders: Vec<String>,
+    /// Placeholders only as a whole target or name (a lone * / - _ —); absent from older
+    /// rules files: then none.
+    #[serde(default)]
+    pub placeholder_targets: Vec<String>,
     pub max_percent: f64,
     pub percent_unit: String,
     pub percent_name_endings: Vec<String>,
@@ -475,6 +479,8 @@ pub struct Rules {
     qualitative_words: Vec<String>,
     /// `checks.placeholders`, folded once here rather than on every cell.
     placeholders: WordSet,
+    /// `checks.placeholder_targets`, folded.
+    placeholder_targets: std::collections::HashSet<String>,
     /// `checks.direction.down` and `.up`, searched for all at once.
     direction_down: WordSet,
     direction_up: WordSet,
@@ -764,6 +770,13 @@ impl Rules {
         }
         let form = FormRules::new(raw.form).map_err(|(key, message)| invalid(&key, message))?;
 
+        let placeholder_targets = raw
+            .checks
+            .placeholder_targets
+            .iter()
+            .map(|p| fold(p).into_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
         Ok(Rules {
             origin: rules_origin,
             source_text: text.to_string(),
@@ -820,6 +833,7 @@ impl Rules {
                 .flat_map(|(n, r)| std::iter::repeat_n(n, r.name_contains.len()))
                 .collect(),
             placeholders,
+            placeholder_targets,
             findings: raw.findings,
             compare: raw.compare,
             ranges: raw.ranges.folded(),
@@ -980,6 +994,12 @@ impl Rules {
     pub fn is_placeholder(&self, text: &str) -> bool {
         let folded = fold(text);
         !folded.is_empty() && self.placeholders.all_in(&folded).next().is_some()
+    }
+
+    /// Is this whole target or name a placeholder: one of `checks.placeholders` in it, or it
+    /// is one of `checks.placeholder_targets` (a lone *, /, -, _ or —)?
+    pub fn is_placeholder_target(&self, text: &str) -> bool {
+        self.is_placeholder(text) || self.placeholder_targets.contains(&*fold(text))
     }
 
     /// The canonical unit for one glued to a number ("10G" → GB), if the rules know it.

@@ -383,3 +383,82 @@ fn reaching_means_at_least_and_ranges_have_both_ends() {
     assert_eq!(indicator(&report, "群众满意度")["op"], "定性");
     assert!(findings(&report, "bad_range").is_empty());
 }
+
+// ---------------------------------------------------------------- template residue
+
+#[test]
+fn template_residue_in_targets_names_and_amounts_is_a_placeholder() {
+    let wd = Workdir::new();
+    let residue = [
+        "*",
+        "/",
+        "-",
+        "_",
+        "—",
+        "**",
+        "**%",
+        "≥**%",
+        "请填写",
+        "待填写",
+        "(略)",
+        "[略]",
+        "{单位}",
+        "{部门}",
+    ];
+    let mut text = format!("{HEADER}1\t道路保洁\t60\t保洁面积\t≥\t200\t万平方米\n");
+    for (n, target) in residue.iter().enumerate() {
+        text.push_str(&format!("\t\t\t指标{n}\t\t{target}\t\n"));
+    }
+    text.push_str("\t\t\tXX项目完成率\t≥\t95\t%\n");
+    // Ordinary characters inside a target are no residue.
+    text.push_str("\t\t\t服务时间\t\t5*8小时\t\n");
+    text.push_str("2\tXX项目\t**\t群众满意度\t≥\t90\t%\n");
+    wd.write("residue.xlsx", &xlsx(&rows(&text)));
+    let report = consolidate(&wd, "residue.xlsx", &[]);
+    let found = findings(&report, "placeholder_value");
+    let cells: Vec<&str> = found
+        .iter()
+        .map(|f| f["cell"].as_str().expect("c"))
+        .collect();
+    let mut want: Vec<String> = (0..residue.len()).map(|n| format!("F{}", n + 3)).collect();
+    want.push(format!("F{}", residue.len() + 3));
+    want.push(format!("B{}", residue.len() + 5));
+    want.push(format!("C{}", residue.len() + 5));
+    let mut got: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{found:?}");
+    assert!(found.iter().all(|f| f["severity"] == "error"));
+    // The project's name and its amount: project-level findings.
+    let project = found
+        .iter()
+        .find(|f| f["cell"] == format!("B{}", residue.len() + 5))
+        .expect("the project's name");
+    assert_eq!(project["project_id"], 2, "{project}");
+    let amount = found
+        .iter()
+        .find(|f| f["cell"] == format!("C{}", residue.len() + 5))
+        .expect("the project's amount");
+    let message = amount["message"].as_str().expect("m");
+    assert!(
+        message.contains("项目「XX项目」的预算金额「**」"),
+        "{message}"
+    );
+    assert!(findings(&report, "bad_amount").is_empty());
+    assert!(projects(&report)[1]["budget_wan"].is_null());
+
+    // Without the whole-target list, a lone * / - _ — is a qualitative target again.
+    let rules = rules_with(
+        &wd,
+        "no-lone.toml",
+        "placeholder_targets = [",
+        "placeholder_targets = [] #",
+    );
+    let report = consolidate(&wd, "residue.xlsx", &["--rules", &rules]);
+    assert_eq!(
+        findings(&report, "placeholder_value").len(),
+        want.len() - 5,
+        "{}",
+        report["findings"]
+    );
+}
