@@ -462,3 +462,43 @@ fn template_residue_in_targets_names_and_amounts_is_a_placeholder() {
         report["findings"]
     );
 }
+
+#[test]
+fn a_range_against_last_year_is_unchanged_as_written_and_changed_otherwise() {
+    let wd = Workdir::new();
+    let table = |a: &str, b: &str| {
+        rows(&format!(
+            "{HEADER}1\t道路保洁\t60\t群众满意度\t\t{a}\t\n\t\t\t保洁质量达标率\t\t{b}\t\n合计\t\t60"
+        ))
+    };
+    wd.write("last/dept.xlsx", &xlsx(&table("90%-95%", "90%-95%")));
+    wd.write("now/dept.xlsx", &xlsx(&table("90%-95%", "85%-95%")));
+    wd.run_expect(
+        &[
+            "consolidate",
+            "last",
+            "-o",
+            "last.xlsx",
+            "-q",
+            "--fail-on",
+            "never",
+        ],
+        0,
+    );
+    for baseline in ["last.json", "last.xlsx"] {
+        let report = consolidate(&wd, "now", &["--baseline", baseline]);
+        let entries = report["comparison"]["indicators"]
+            .as_array()
+            .expect("indicators");
+        let change = |name: &str| {
+            entries
+                .iter()
+                .find(|e| e["indicator"] == name)
+                .unwrap_or_else(|| panic!("{name} in {entries:?}"))["change"]
+                .clone()
+        };
+        assert_eq!(change("群众满意度"), "unchanged", "{baseline}");
+        assert_eq!(change("保洁质量达标率"), "changed", "{baseline}");
+        assert!(findings(&report, "target_lowered").is_empty(), "{baseline}");
+    }
+}
