@@ -38,6 +38,7 @@ fn indicator(n: usize, row: u32) -> Indicator {
         name: format_compact!("指标{n}"),
         op: "≥".into(),
         value: Some(95.0),
+        value_to: None,
         text: "95".into(),
         unit: if glued { "GB/月" } else { "%" }.into(),
         raw: RawValues {

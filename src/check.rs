@@ -162,6 +162,14 @@ fn check_projects(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
     let starts = dept.indicator_starts();
     for (index, p) in dept.projects.iter().enumerate() {
         let on_name = || on_project(index, ProjectField::Name);
+        if rules.is_placeholder_target(&p.name) {
+            raised.add(
+                Code::PlaceholderValue,
+                Some(p.cell),
+                on_name(),
+                format!("项目名称「{}」({}) 留有模板占位符", p.name, p.cell),
+            );
+        }
         if p.indicators.is_empty() {
             raised.add(
                 Code::MissingIndicators,
@@ -306,7 +314,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, 
             ),
         ));
     }
-    if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
+    if rules.is_placeholder_target(&i.text) || rules.is_placeholder(&i.name) {
         out.push((
             Code::PlaceholderValue,
             target_cell,
@@ -383,6 +391,7 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, 
     if let Some(v) = i.value
         && v > 0.0
         && v <= 1.0
+        && i.value_to.is_none_or(|high| high <= 1.0)
         && (i.unit.is_empty() || i.unit == checks.percent_unit)
         && rules.direction_up_word(&i.name).is_some()
     {
@@ -403,13 +412,17 @@ fn check_indicator(i: &Indicator, rules: &Rules) -> Vec<(Code, Option<CellRef>, 
             .percent_name_endings
             .iter()
             .any(|e| i.name.ends_with(e.as_str()));
-        if v < 0.0 || (rate && v > checks.max_percent) {
+        // A range's ends both count.
+        let high = i.value_to.map_or(v, |h| h.max(v));
+        let low = i.value_to.map_or(v, |h| h.min(v));
+        if low < 0.0 || (rate && high > checks.max_percent) {
             out.push((
                 Code::PercentOutOfRange,
                 target_cell,
                 format!(
-                    "{described}的目标 {} % 超出 0–{} % 的范围",
-                    i.text, checks.max_percent
+                    "{described}的目标 {} 超出 0–{} % 的范围",
+                    crate::normalize::target_words("", &i.text, &i.unit),
+                    checks.max_percent
                 ),
             ));
         }

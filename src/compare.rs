@@ -108,7 +108,8 @@ impl YearIndicator {
             name: i.name.clone(),
             op: i.op.clone(),
             value: i.value,
-            text: if i.value.is_some() {
+            // A range is compared as written (its text holds both ends).
+            text: if i.value.is_some() && i.op != crate::normalize::RANGE {
                 CompactString::default()
             } else {
                 i.text.clone()
@@ -593,6 +594,15 @@ fn same_number(a: f64, b: f64) -> bool {
 /// How this year's target compares with last year's, after normalization.
 pub fn compare_targets(now: &YearIndicator, then: &YearIndicator, rules: &CompareRules) -> Change {
     let (a, b) = (fold(&now.text), fold(&then.text));
+    // A range (either year) is neither more nor less ambitious: the same as written, or changed.
+    let range = crate::normalize::RANGE;
+    if now.op == range || then.op == range {
+        return if now.op == then.op && a == b && now.unit == then.unit {
+            Change::Unchanged
+        } else {
+            Change::Changed
+        };
+    }
     match (now.value, then.value) {
         (None, None) => {
             if now.op == then.op && a == b && now.unit == then.unit {
@@ -649,6 +659,9 @@ pub fn compare_targets(now: &YearIndicator, then: &YearIndicator, rules: &Compar
 
 /// A target as the messages show it: "≥ 95 %".
 fn target_words(i: &YearIndicator) -> String {
+    if i.op == crate::normalize::RANGE {
+        return crate::normalize::target_words(&i.op, &i.text, &i.unit);
+    }
     let value = match i.value {
         Some(v) => crate::text::format_number(v),
         None => i.text.to_string(),
@@ -667,6 +680,9 @@ fn target_words(i: &YearIndicator) -> String {
 }
 
 fn value_of(i: &YearIndicator) -> Option<Value> {
+    if i.op == crate::normalize::RANGE && !i.text.is_empty() {
+        return Some(Value::Words(i.text.clone()));
+    }
     match i.value {
         Some(v) => Some(Value::Number(v)),
         None if i.text.is_empty() => None,
@@ -1039,6 +1055,38 @@ mod tests {
 
     fn change(now: YearIndicator, then: YearIndicator) -> Change {
         compare_targets(&now, &then, &rules())
+    }
+
+    #[test]
+    fn a_range_is_unchanged_only_as_written_and_never_lowered() {
+        use Change::*;
+        let range = |text: &str, low: f64| ind("群众满意度", "range", Some(low), text, "%");
+        // Last year's from a summary workbook: 指标 shows the range as written, no number.
+        let written = |text: &str| ind("群众满意度", "range", None, text, "%");
+        assert_eq!(
+            change(range("90%-95%", 90.0), range("90%-95%", 90.0)),
+            Unchanged
+        );
+        assert_eq!(
+            change(range("90%-95%", 90.0), written("90%-95%")),
+            Unchanged
+        );
+        assert_eq!(
+            change(range("90%-99%", 90.0), range("90%-95%", 90.0)),
+            Changed
+        );
+        assert_eq!(
+            change(range("85%-95%", 85.0), range("90%-95%", 90.0)),
+            Changed
+        );
+        assert_eq!(
+            change(range("90%-95%", 90.0), num("群众满意度", "≥", 95.0, "%")),
+            Changed
+        );
+        assert_eq!(
+            change(num("群众满意度", "≥", 80.0, "%"), range("90%-95%", 90.0)),
+            Changed
+        );
     }
 
     #[test]

@@ -311,6 +311,30 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
     let mut department_findings = Vec::new();
     let mut totals = Totals::default();
     for (mut outcome, superseded_by) in outcomes.into_iter().zip(superseded) {
+        // A file none of whose tables is summarized, because another file holds them, is
+        // skipped, naming that file; it is not counted in files_ok.
+        let mut superseded_code = None;
+        if let Some(winner) = superseded_by.as_deref()
+            && outcome.status == Status::Ok
+        {
+            let identical = outcome
+                .findings
+                .iter()
+                .any(|f| f.code == Code::DuplicateFile);
+            outcome.status = Status::Skipped;
+            outcome.reason = Some(if identical {
+                format!("与 {winner} 内容完全相同,只计入 {winner} (duplicate of {winner})")
+            } else {
+                format!(
+                    "同一部门同一年度的表在 {winner} 中也有,只计入修改时间较晚的 {winner} (superseded by {winner})"
+                )
+            });
+            superseded_code = Some(if identical {
+                Code::DuplicateFile
+            } else {
+                Code::DuplicateDepartment
+            });
+        }
         let (listed, omitted) = cap_findings(
             std::mem::take(&mut outcome.findings),
             &outcome.display,
@@ -323,16 +347,18 @@ pub fn consolidate(mut outcomes: Vec<FileOutcome>, rules: &crate::rules::Rules) 
             Status::Skipped => totals.files_skipped += 1,
             Status::Failed => totals.files_failed += 1,
         }
-        let code = (outcome.status != Status::Ok)
-            .then(|| {
-                outcome
-                    .findings
-                    .iter()
-                    .find(|f| f.sheet.is_empty())
-                    .or(outcome.findings.first())
-                    .map(|f| f.code)
-            })
-            .flatten();
+        let code = superseded_code.or_else(|| {
+            (outcome.status != Status::Ok)
+                .then(|| {
+                    outcome
+                        .findings
+                        .iter()
+                        .find(|f| f.sheet.is_empty())
+                        .or(outcome.findings.first())
+                        .map(|f| f.code)
+                })
+                .flatten()
+        });
         inputs.push(InputRecord {
             code,
             path: outcome.display,

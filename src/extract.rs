@@ -189,6 +189,8 @@ pub struct RawTable {
     /// Every cell of the sheet that holds an Excel error or a formula without a stored result,
     /// so that each is reported even where no field reads it.
     pub bad_cells: Vec<Located>,
+    /// Formulas without a result read as the literal typed (see the grid's).
+    pub formulas_as_text: Vec<(CellRef, String)>,
 }
 
 /// Sorts the rows of a grid into the parts of its table.
@@ -212,6 +214,7 @@ pub fn extract(grid: &Grid, layout: &TableLayout, rules: &Rules) -> RawTable {
             other_rows: Vec::new(),
             footnote_rows: Vec::new(),
             bad_cells: bad_cells(grid),
+            formulas_as_text: grid.formulas_as_text.clone(),
         },
     };
     for row in layout.header_last_row + 1..grid.row_count() {
@@ -360,7 +363,12 @@ impl Walk<'_> {
                 self.table.footnote_rows.push(row);
                 return true;
             }
-            return false;
+            if !is_note_row(grid, row, rules) {
+                return false;
+            }
+            // A note typed anywhere in the table, also in the 项目名称 column below a
+            // project: never a project.
+            OtherKind::Note
         };
         let other = self.other(row, first_col, kind);
         self.table.other_rows.push(other);
@@ -655,6 +663,24 @@ fn is_labelled(grid: &Grid, row: u32, cols: &Columns, is_label: impl Fn(&str) ->
         .any(|c| is_label(&grid.text_ref(row, c)))
 }
 
+/// Is the row's only text a note: its first cell reads as one (注:…, 联系人:…), and every other
+/// cell does too or is the value of a label cell before it ("填表人:" | "张三")?
+fn is_note_row(grid: &Grid, row: u32, rules: &Rules) -> bool {
+    let mut after_label = false;
+    for (i, (_, value)) in grid.row_cells(row).enumerate() {
+        let text = value.text_ref();
+        let note = rules.is_note_text(&text);
+        if i == 0 && !note {
+            return false;
+        }
+        if !note && !after_label {
+            return false;
+        }
+        after_label = is_label_cell(&text);
+    }
+    true
+}
+
 /// A cell that is a label waiting for its value: text ending in a colon ("单位名称:", "年度:").
 fn is_label_cell(text: &str) -> bool {
     let t = text.trim_end();
@@ -793,5 +819,25 @@ mod tests {
         assert_eq!(t.other_rows.len(), 1);
         assert!(t.other_rows[0].text.contains("说明"));
         assert_eq!(t.other_rows[0].kind, OtherKind::Unrecognized);
+    }
+
+    #[test]
+    fn a_note_in_the_project_name_column_is_no_project() {
+        let text = format!(
+            "{HEADER}1\t甲\t\t10\t10\t0\t\t满意度\t≧\t95\t%\n\t注:本表由计划财务处汇总,联系人:张三\n\t填表人:\t李四\t\t审核人:\t王五\n\t说明书印制\t\t5\t5\t0\t\t数量\t≥\t3\t册\n"
+        );
+        let grid = text_grid(&text);
+        let rules = Rules::builtin().expect("rules");
+        let layout = detect(&grid, &rules).expect("layout");
+        let t = extract(&grid, &layout, &rules);
+        let names: Vec<String> = t.projects.iter().map(|p| p.name.text()).collect();
+        assert_eq!(names, vec!["甲", "说明书印制"]);
+        let notes: Vec<u32> = t
+            .other_rows
+            .iter()
+            .filter(|o| o.kind == OtherKind::Note)
+            .map(|o| o.row)
+            .collect();
+        assert_eq!(notes, vec![3, 4], "{:?}", t.other_rows);
     }
 }

@@ -97,6 +97,8 @@ codes! {
     CellError = "cell_error", Warning, "A cell holds an Excel error (#REF!, #VALUE!…); it was read as empty.";
     /// A formula cell without a stored result.
     FormulaWithoutValue = "formula_without_value", Warning, "A formula cell has no stored result that can be read (the file was saved by a program that does not calculate); it was read as empty.";
+    /// A formula without a result that is a bare literal, read as its text.
+    FormulaAsText = "formula_as_text", Info, "A formula cell without a stored result is a bare literal — an operator (=>, =<), a number, a percentage, an operator with a number and a unit (=100%): a script wrote what a person typed as a formula; it was read as that text (=100% is = 100 %).";
     /// An amount header names a money unit the rules do not know.
     UnknownAmountUnit = "unknown_amount_unit", Warning, "An amount header names a money unit the rules do not know (e.g. 千美元); the amounts were read as 万元 — check them, or add the unit to [amount_units].";
     /// An amount cell is not a number.
@@ -109,8 +111,8 @@ codes! {
     DuplicateRow = "duplicate_row", Info, "Indicator rows of one project identical after normalization were collapsed to one; the count is kept in copies.";
     /// Same indicator name with different targets.
     ConflictingDuplicate = "conflicting_duplicate", Warning, "One project lists the same indicator name with different targets; all are kept.";
-    /// A text row after the table that is not a recognised footnote.
-    NoteRow = "note_row", Info, "A text row after the table that is not a recognised footnote; its text is quoted in the message.";
+    /// A text row after the table that is not a recognised footnote, or a note row anywhere.
+    NoteRow = "note_row", Info, "A text row after the table that is not a recognised footnote, or a row anywhere in the table whose only text is a note (注, 说明, 备注, 联系人, 填表人 …, [table] note_words; also in the 项目名称 column below a project): never a project; its text is quoted in the message.";
     /// A 小计 row.
     SubtotalRow = "subtotal_row", Info, "A 小计 (partial sum) row inside the table; it is no project and is left out of the sums.";
     /// The header repeated inside the table.
@@ -120,7 +122,7 @@ codes! {
     /// A project row without a name.
     MissingProjectName = "missing_project_name", Warning, "A project row has a 序号 or amounts but no 项目名称.";
     /// A template placeholder left in.
-    PlaceholderValue = "placeholder_value", Error, "A template placeholder (XX, **, ＊＊, 待定) was left in an indicator's target or name.";
+    PlaceholderValue = "placeholder_value", Error, "A template placeholder (XX, **, ＊＊, 待定, 请填写, (略), {单位} … [checks] placeholders; a lone *, /, -, _ or — as a whole target, [checks] placeholder_targets) was left in an indicator's target or name, or in a project's name or amount (then the amount is read as empty).";
     /// An indicator without a target.
     MissingTarget = "missing_target", Warning, "An indicator has no target value.";
     /// A project without indicators.
@@ -137,6 +139,8 @@ codes! {
     UnknownCategory = "unknown_category", Warning, "The file gives a 一级指标 that is not one of the framework's categories in the rules.";
     /// A percentage outside 0–100.
     PercentOutOfRange = "percent_out_of_range", Error, "A % target above 100 on a 率/度 indicator, or a negative one.";
+    /// A range target whose low end is above its high end.
+    BadRange = "bad_range", Error, "A range target's low end is above its high end (95%-90%); its ends were kept as written (value the first, value_to the second): check it.";
     /// Qualitative words under a numeric operator.
     QualitativeWithOperator = "qualitative_with_operator", Info, "Qualitative words under a numeric operator (≧ 明显); read as 定性, the operator kept in the raw columns.";
     /// Two names of one project that differ by one character.
@@ -150,9 +154,9 @@ codes! {
     /// The footnote declares another total.
     DeclaredTotalMismatch = "declared_total_mismatch", Error, "The footnote declares a different total than the sum of the projects' budgets.";
     /// Two inputs with identical content.
-    DuplicateFile = "duplicate_file", Warning, "Two inputs have identical content; only the later (by modification time) is summarized, the other is listed but not counted.";
+    DuplicateFile = "duplicate_file", Warning, "Two inputs have identical content; only the later (by modification time) is summarized, the other is listed as skipped (its reason and superseded_by name the file summarized) and not counted in files_ok.";
     /// Two files for the same department and year.
-    DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted.";
+    DuplicateDepartment = "duplicate_department", Warning, "Two files hold the same department and year; only the later (by modification time) is summarized, the other is listed but not counted (a file none of whose tables is summarized is skipped, its reason and superseded_by naming the file summarized).";
     /// A text longer than a spreadsheet cell holds.
     TextTooLong = "text_too_long", Warning, "A text is longer than a spreadsheet cell holds (32,767 characters); the summary shows its beginning, the JSON report has it whole.";
     /// A form without a readable annual amount.

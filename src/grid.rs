@@ -107,6 +107,13 @@ pub struct Grid {
     /// `merges` by first row, built on the first lookup: a sheet of thousands of projects has
     /// tens of thousands of blocks, and a linear search per cell made reading it quadratic.
     merge_index: std::sync::OnceLock<MergeIndex>,
+    /// Cells that held a formula without a stored result which is a bare literal (`=100%`,
+    /// `=>`: a script wrote what a person typed as a formula), now read as that text: the cell
+    /// and the text read ("=100%"). Set before the layout is found; reported as formula_as_text.
+    pub formulas_as_text: Vec<(CellRef, String)>,
+    /// The format stores every formula's result (xlsb): a formula cell without a value had a
+    /// result the reader could not give (an error), and is never read as a literal.
+    pub formula_results_stored: bool,
 }
 
 /// Merged blocks sorted by first row, with their place in the reader's list.
@@ -143,6 +150,8 @@ impl Grid {
             rows: Vec::new(),
             merges: None,
             merge_index: std::sync::OnceLock::new(),
+            formulas_as_text: Vec::new(),
+            formula_results_stored: false,
         }
     }
 

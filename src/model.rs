@@ -15,8 +15,11 @@ pub struct Indicator {
     pub name: CompactString,
     /// ≥ ≤ = > <, "定性" for a qualitative target, or "" where none was written.
     pub op: CompactString,
-    /// The numeric target; none for a qualitative or missing one.
+    /// The numeric target; none for a qualitative or missing one. For a range (op `range`),
+    /// its low end.
     pub value: Option<f64>,
+    /// A range's high end (op `range`); none for every other target.
+    pub value_to: Option<f64>,
     /// The target as text: the number as written, or the qualitative words.
     pub text: CompactString,
     pub unit: CompactString,

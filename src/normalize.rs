@@ -15,7 +15,7 @@ use crate::extract::{
     Located, LostHow, LostRow, OtherKind, RawExtra, RawIndicator, RawProject, RawTable,
 };
 use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
-use crate::grid::{CellRef, CellValue};
+use crate::grid::{CellRef, CellValue, Grid};
 use crate::model::{
     About, CategorySource, Declared, Department, Detail, FieldCells, Indicator, IndicatorExtra,
     NameSource, Project, RawValues, Unassigned, YearSource,
@@ -24,6 +24,52 @@ use crate::rules::Rules;
 use crate::text::{clean, fold, format_number, parse_number, round_amount, split_leading_number};
 
 pub mod form;
+
+/// Reads each formula without a stored result that is a bare literal — an operator (`=>`), a
+/// number, a percentage, an operator with a number and a unit (`=100%`, `=>95%`) — as the text
+/// the person typed: a script (openpyxl and the like) writes every text starting with "=" as a
+/// formula. The cells so read are listed in the grid's `formulas_as_text`; other formulas stay.
+pub fn formulas_as_text(grid: &mut Grid, rules: &Rules) {
+    if grid.formula_results_stored {
+        return;
+    }
+    let mut read = Vec::new();
+    for (r, cells) in grid.rows.iter_mut().enumerate() {
+        for (c, value) in cells.iter_mut().enumerate() {
+            let CellValue::Formula(formula) = value else {
+                continue;
+            };
+            if let Some(typed) = formula_literal(formula, rules) {
+                *value = CellValue::Text(typed.as_str().into());
+                read.push((CellRef::new(r as u32, c as u32), typed));
+            }
+        }
+    }
+    grid.formulas_as_text.extend(read);
+}
+
+/// The text typed, "=" included, when a formula is a bare literal.
+fn formula_literal(formula: &str, rules: &Rules) -> Option<String> {
+    if formula.trim().is_empty() {
+        return None;
+    }
+    // An ods formula carries its namespace: "of:=100%".
+    let formula = match formula.split_once(":=") {
+        Some((ns, rest)) if !ns.is_empty() && ns.chars().all(|c| c.is_ascii_alphabetic()) => rest,
+        _ => formula,
+    };
+    let typed = if formula.starts_with('=') {
+        formula.to_string()
+    } else {
+        format!("={formula}")
+    };
+    let literal = rules.operator(&typed).is_some()
+        || matches!(
+            parse_target(&typed, "", rules),
+            Target::Number(..) | Target::Split { .. }
+        );
+    literal.then_some(typed)
+}
 
 /// The year in a file's name ("市水利局_项目申报表_2024.xlsx"), if it names one: four digits
 /// starting 19 or 20 that no other digit touches.
@@ -44,6 +90,28 @@ pub fn file_year(file: &str) -> Option<i32> {
 
 /// The canonical operator of a qualitative (定性) indicator.
 pub const QUALITATIVE: &str = "定性";
+
+/// The operator of a range target ("90%-95%"): `value` is its low end, `value_to` its high.
+pub const RANGE: &str = "range";
+
+/// A target as messages and 汇总 show it: "≥ 95 %", "明显", a range as written ("90%-95%",
+/// with the unit cell's unit after it where the text has none).
+pub fn target_words(op: &str, text: &str, unit: &str) -> String {
+    if op == RANGE {
+        return if unit.is_empty() || text.ends_with(unit) {
+            text.to_string()
+        } else {
+            format!("{text} {unit}")
+        };
+    }
+    let op = if op == QUALITATIVE { "" } else { op };
+    [op, text, unit]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// Where a table came from, for naming it in findings.
 pub struct Origin<'a> {
@@ -135,7 +203,7 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
         unassigned,
         overall: None,
     };
-    n.bad_cells(&raw.bad_cells, &department);
+    n.bad_cells(&raw.bad_cells, &raw.formulas_as_text, &department);
     let mut findings = n.findings;
     for f in &mut findings {
         f.department = department.about.name.as_str().into();
@@ -171,6 +239,11 @@ impl Normalizer<'_> {
             CellValue::Text(t) => match parse_number(t) {
                 Some(n) => return Some(round_amount(n * scale)),
                 None if clean(t).is_empty() => return None,
+                // Template residue (XX, **, 待定): the project's amount was never filled in.
+                None if self.rules.is_placeholder(t) => (
+                    Code::PlaceholderValue,
+                    format!("{what}「{}」是模板占位符,没有填写金额,按空值处理", clean(t)),
+                ),
                 None => (
                     Code::BadAmount,
                     format!("{what}「{}」不是数字,按空值处理", clean(t)),
@@ -200,10 +273,22 @@ impl Normalizer<'_> {
                 project: index as u32,
                 field,
             };
-            let budget_wan = self.amount(&rp.budget, "预算金额", on(ProjectField::Budget));
-            let own_wan = self.amount(&rp.own, "本级支出", on(ProjectField::Own));
-            let transfer_wan =
-                self.amount(&rp.transfer, "转移支付支出", on(ProjectField::Transfer));
+            // Messages name the project.
+            let name = rp.name.text();
+            let what = |field: &str| {
+                if name.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("项目「{name}」的{field}")
+                }
+            };
+            let budget_wan = self.amount(&rp.budget, &what("预算金额"), on(ProjectField::Budget));
+            let own_wan = self.amount(&rp.own, &what("本级支出"), on(ProjectField::Own));
+            let transfer_wan = self.amount(
+                &rp.transfer,
+                &what("转移支付支出"),
+                on(ProjectField::Transfer),
+            );
             projects.push(project_shell(rp, budget_wan, own_wan, transfer_wan, raw));
         }
         projects
@@ -266,8 +351,10 @@ impl Normalizer<'_> {
             let key = [
                 indicator.name.clone(),
                 indicator.op.clone(),
+                // A range by both its ends, as written.
                 indicator
                     .value
+                    .filter(|_| indicator.op != RANGE)
                     .map(|v| CompactString::from(format_number(v)))
                     .unwrap_or_else(|| indicator.text.clone()),
                 indicator.unit.clone(),
@@ -295,7 +382,12 @@ impl Normalizer<'_> {
         };
         for (at, raised) in doubts {
             for d in raised {
-                self.raise(d.code, d.cell, on(at, d.field), d.message);
+                let message = if d.code == Code::BadRange && !project_name.is_empty() {
+                    format!("项目「{project_name}」的{}", d.message)
+                } else {
+                    d.message
+                };
+                self.raise(d.code, d.cell, on(at, d.field), message);
             }
         }
         for (at, indicator) in kept.iter_mut().enumerate().filter(|(_, i)| i.copies > 1) {
@@ -389,7 +481,10 @@ impl Normalizer<'_> {
         for other in &raw.other_rows {
             let (code, what) = match other.kind {
                 OtherKind::Unrecognized => (Code::UnrecognizedRow, "表内既不是项目也不是指标的行"),
-                OtherKind::Note => (Code::NoteRow, "表后的说明行"),
+                OtherKind::Note if raw.sum_row.as_ref().is_some_and(|s| s.row < other.row) => {
+                    (Code::NoteRow, "表后的说明行")
+                }
+                OtherKind::Note => (Code::NoteRow, "说明行(注、备注、联系人等),不是项目"),
                 OtherKind::Subtotal => (Code::SubtotalRow, "小计行,不计入项目与合计"),
                 OtherKind::RepeatedHeader => (Code::RepeatedHeader, "重复的表头行"),
                 OtherKind::ExtraSum => (
@@ -413,8 +508,13 @@ impl Normalizer<'_> {
     /// Every error or result-less formula anywhere on the sheet is reported once, also where no
     /// field read it (a title, a name, an overview): on the indicator whose row it is on, if
     /// any, else on the department.
-    fn bad_cells(&mut self, bad_cells: &[Located], department: &Department) {
-        if bad_cells.is_empty() {
+    fn bad_cells(
+        &mut self,
+        bad_cells: &[Located],
+        as_text: &[(CellRef, String)],
+        department: &Department,
+    ) {
+        if bad_cells.is_empty() && as_text.is_empty() {
             return;
         }
         let reported: HashSet<CellRef> = self
@@ -460,6 +560,41 @@ impl Normalizer<'_> {
                 None => Subject::Department(DepartmentField::Name),
             };
             self.raise(code, Some(cell), subject, message);
+        }
+        // The indicators named in their messages, by position.
+        let names: Vec<(Option<usize>, &str)> = if as_text.is_empty() {
+            Vec::new()
+        } else {
+            department
+                .indicators()
+                .map(|(owner, i)| (owner.project(), i.name.as_str()))
+                .collect()
+        };
+        for (cell, shown) in as_text {
+            let (subject, about) = match rows.get(&cell.row) {
+                Some(&(project, position)) => {
+                    let indicator = names.get(position).map_or("", |n| n.1);
+                    let about = match project.and_then(|p| department.projects.get(p)) {
+                        Some(p) => format!("项目「{}」的指标「{indicator}」: ", p.name),
+                        None => format!("指标「{indicator}」: "),
+                    };
+                    let subject = Subject::Indicator {
+                        project: project.map(|p| p as u32),
+                        position: position as u32,
+                        field: IndicatorField::Target,
+                    };
+                    (subject, about)
+                }
+                None => (Subject::Department(DepartmentField::Name), String::new()),
+            };
+            self.raise(
+                Code::FormulaAsText,
+                Some(*cell),
+                subject,
+                format!(
+                    "{about}单元格 {cell} 是没有计算结果的公式 {shown},它只是一个值(以 = 开头的文字被写成了公式),按填写的文字「{shown}」读取"
+                ),
+            );
         }
     }
 }
@@ -549,17 +684,7 @@ fn describe(i: &Indicator) -> String {
 }
 
 fn describe_target(i: &Indicator) -> String {
-    let op = if i.op == QUALITATIVE {
-        ""
-    } else {
-        i.op.as_str()
-    };
-    [op, i.text.as_str(), i.unit.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ")
+    target_words(&i.op, &i.text, &i.unit)
 }
 
 /// Normalizes one indicator row; each doubt about it is added to `doubts`.
@@ -589,6 +714,7 @@ pub fn normalize_indicator(
     let mut unit = written_unit.clone();
     // An operator written in the target cell itself ("≥95%", "不低于95%").
     let mut cell_op: Option<String> = None;
+    let mut value_to = None;
 
     let (value, text) = match &raw.target.value {
         CellValue::Number(n) => (Some(*n), format_number(*n)),
@@ -649,6 +775,44 @@ pub fn normalize_indicator(
                 cell_op = op;
                 (Some(value), text)
             }
+            Target::Range {
+                low,
+                high,
+                unit: range_unit,
+            } => {
+                if let Some(range_unit) = range_unit {
+                    if !written_unit.is_empty() && written_unit != range_unit {
+                        notes.push(format!(
+                            "单位单元格为 {written_unit},目标值中写作 {range_unit},按目标值"
+                        ));
+                    }
+                    unit = range_unit;
+                }
+                let shown = [
+                    format!("{} – {}", format_number(low), format_number(high)),
+                    unit.clone(),
+                ]
+                .join(" ");
+                notes.push(format!("{} → 区间 {}", clean(&raw_value), shown.trim_end()));
+                if low > high {
+                    report(
+                        Code::BadRange,
+                        Some(raw.target.cell()),
+                        IndicatorField::Target,
+                        format!(
+                            "指标「{}」的目标值区间「{}」下限 {} 大于上限 {},请核对",
+                            raw.name.text(),
+                            clean(&raw_value),
+                            format_number(low),
+                            format_number(high)
+                        ),
+                    );
+                }
+                cell_op = Some(RANGE.to_string());
+                value_to = Some(high);
+                // 指标 shows a range as written.
+                (Some(low), clean(&raw_value).to_string())
+            }
             Target::Words(words) => (None, words),
         },
     };
@@ -700,6 +864,7 @@ pub fn normalize_indicator(
         level2: raw.level2.as_ref().map(Located::compact_text),
         op: op.into(),
         value,
+        value_to,
         text: text.into(),
         unit: unit.into(),
         raw: RawValues {
@@ -762,6 +927,13 @@ enum Target {
         text: String,
         unit: Option<String>,
     },
+    /// A range ("90%-95%", "介于90%和95%之间", "1-3天"): its ends as written and the unit of
+    /// either.
+    Range {
+        low: f64,
+        high: f64,
+        unit: Option<String>,
+    },
     /// Words: a qualitative target.
     Words(String),
 }
@@ -772,6 +944,9 @@ fn parse_target(raw: &str, written_unit: &str, rules: &Rules) -> Target {
         return Target::Number(v, format_number(v));
     }
     let words = || Target::Words(clean(raw).to_string());
+    if let Some(range) = parse_range(&folded, written_unit, rules) {
+        return range;
+    }
     let (lead, rest) = match rules.leading_operator(&folded) {
         Some((op, len)) => (Some(op), &folded[len..]),
         None => (None, &*folded),
@@ -800,6 +975,47 @@ fn parse_target(raw: &str, written_unit: &str, rules: &Rules) -> Target {
         text: format_number(value),
         unit,
     }
+}
+
+/// A range target: "low SEP high" with a separator of `[ranges] separators`, or the low and
+/// high ends between the words of `[ranges] enclosing` (介于 … 和 … 之间); a unit may follow
+/// either end, and where both have one it must be the same.
+fn parse_range(folded: &str, written_unit: &str, rules: &Rules) -> Option<Target> {
+    let ranges = &rules.ranges;
+    let ends = ranges
+        .enclosing
+        .iter()
+        .find_map(|w| {
+            let inner = folded
+                .strip_prefix(w.before.as_str())?
+                .strip_suffix(w.after.as_str())?;
+            inner.split_once(w.between.as_str())
+        })
+        .or_else(|| {
+            ranges.separators.iter().find_map(|sep| {
+                // Not at the start: "-5%" is a negative number.
+                let first = folded.chars().next()?.len_utf8();
+                let at = folded[first..].find(sep.as_str())? + first;
+                Some((&folded[..at], &folded[at + sep.len()..]))
+            })
+        })?;
+    let end = |text: &str| -> Option<(f64, Option<String>)> {
+        let (number, suffix) = split_leading_number(text)?;
+        let value = parse_number(number)?;
+        let unit = if suffix.is_empty() {
+            None
+        } else {
+            Some(target_unit(suffix, written_unit, rules)?)
+        };
+        Some((value, unit))
+    };
+    let (low, low_unit) = end(ends.0)?;
+    let (high, high_unit) = end(ends.1)?;
+    let unit = match (low_unit, high_unit) {
+        (Some(a), Some(b)) if a != b => return None,
+        (a, b) => a.or(b),
+    };
+    Some(Target::Range { low, high, unit })
 }
 
 /// The canonical unit for what follows the number of a target ("G" → GB, "％" → %), when it is
@@ -924,11 +1140,73 @@ mod tests {
         assert_eq!(split("≥98", "%"), s("≥", 98.0, "%"));
         // A unit the rules do not list is accepted when the unit cell says it.
         assert_eq!(split("≥3座次", "座次"), s("≥", 3.0, "座次"));
-        // Not an operator, number and unit: words, kept whole.
-        for words in ["不低于上年", "100%完成", "3年内完成", "1-3天", "95%左右"] {
+        // 达到 means at least.
+        assert_eq!(split("达到100%", ""), s("≥", 100.0, "%"));
+        // Not an operator, number and unit: words, kept whole. ("1-3天" is a range now.)
+        for words in [
+            "不低于上年",
+            "100%完成",
+            "3年内完成",
+            "1-3年内",
+            "95%左右",
+            "2024-12-31",
+        ] {
             let (op, value, _, text) = split(words, "");
             assert_eq!((op.as_str(), value, text.as_str()), ("定性", None, words));
         }
+    }
+
+    #[test]
+    fn ranges_are_read_with_both_ends() {
+        let range = |target: &str, unit: &str| {
+            let (i, codes) = norm("群众满意度", "", target, unit);
+            (
+                i.op.to_string(),
+                i.value,
+                i.value_to,
+                i.unit.to_string(),
+                i.text.to_string(),
+                codes,
+            )
+        };
+        let r = |low: f64, high: f64, unit: &str, text: &str| {
+            (
+                RANGE.to_string(),
+                Some(low),
+                Some(high),
+                unit.to_string(),
+                text.to_string(),
+                Vec::<Code>::new(),
+            )
+        };
+        assert_eq!(range("90%-95%", ""), r(90.0, 95.0, "%", "90%-95%"));
+        assert_eq!(range("90%~95%", ""), r(90.0, 95.0, "%", "90%~95%"));
+        assert_eq!(range("90％～95％", ""), r(90.0, 95.0, "%", "90％～95％"));
+        assert_eq!(range("90%至95%", ""), r(90.0, 95.0, "%", "90%至95%"));
+        assert_eq!(range("90-95", "%"), r(90.0, 95.0, "%", "90-95"));
+        assert_eq!(
+            range("介于90%和95%之间", ""),
+            r(90.0, 95.0, "%", "介于90%和95%之间")
+        );
+        // The unit test of old: "1-3天" was words; it is the range 1 to 3 days.
+        assert_eq!(range("1-3天", ""), r(1.0, 3.0, "天", "1-3天"));
+        // Different units at the two ends, or words: not a range.
+        for words in ["1天-3年", "一至三天", "-5%"] {
+            assert_ne!(range(words, "").0, RANGE, "{words}");
+        }
+        // The low end above the high end.
+        let (i, codes) = norm("群众满意度", "", "95%-90%", "");
+        assert_eq!((i.value, i.value_to), (Some(95.0), Some(90.0)));
+        assert_eq!(codes, vec![Code::BadRange]);
+        let i = norm("群众满意度", "", "90%-95%", "").0;
+        assert!(
+            i.notes
+                .iter()
+                .any(|n| n.contains("90%-95% → 区间 90 – 95 %")),
+            "{:?}",
+            i.notes
+        );
+        assert_eq!(target_words(&i.op, &i.text, &i.unit), "90%-95%");
     }
 
     #[test]
@@ -963,6 +1241,33 @@ mod tests {
             !i.notes.iter().any(|n| n.contains("按目标值")),
             "{:?}",
             i.notes
+        );
+    }
+
+    #[test]
+    fn literal_formulas_are_read_as_typed_others_stay() {
+        let rules = Rules::builtin().expect("rules");
+        let literal = |f: &str| formula_literal(f, &rules);
+        assert_eq!(literal(">").as_deref(), Some("=>"));
+        assert_eq!(literal("<").as_deref(), Some("=<"));
+        assert_eq!(literal("100%").as_deref(), Some("=100%"));
+        assert_eq!(literal("95").as_deref(), Some("=95"));
+        assert_eq!(literal(">95%").as_deref(), Some("=>95%"));
+        assert_eq!(literal("3天").as_deref(), Some("=3天"));
+        assert_eq!(literal("of:=100%").as_deref(), Some("=100%"));
+        assert_eq!(literal("=>").as_deref(), Some("=>"));
+        for formula in ["SUM(A1:A3)", "A1", "1+1", "B2*2", "TODAY()", "", "1/2"] {
+            assert_eq!(literal(formula), None, "{formula}");
+        }
+        let mut grid = Grid::new("s");
+        grid.set(0, 0, CellValue::Formula("100%".into()));
+        grid.set(0, 1, CellValue::Formula("SUM(A1:A3)".into()));
+        formulas_as_text(&mut grid, &rules);
+        assert_eq!(grid.get(0, 0), &CellValue::Text("=100%".into()));
+        assert_eq!(grid.get(0, 1), &CellValue::Formula("SUM(A1:A3)".into()));
+        assert_eq!(
+            grid.formulas_as_text,
+            vec![(CellRef::new(0, 0), "=100%".to_string())]
         );
     }
 

@@ -139,7 +139,7 @@ pub fn process_file(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOu
 }
 
 fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> FileOutcome {
-    let content = match read::read_file(input, limits) {
+    let mut content = match read::read_file(input, limits) {
         Ok(content) => content,
         Err(read::ReadError::Unsupported(reason)) => {
             return FileOutcome::set_aside(
@@ -185,6 +185,9 @@ fn process_file_inner(input: &InputFile, rules: &Rules, limits: &Limits) -> File
         findings: Vec::new(),
     };
     note_reading(&mut outcome, &content);
+    for grid in &mut content.grids {
+        normalize::formulas_as_text(grid, rules);
+    }
     read_tables(&mut outcome, input, &content, rules);
     // One copy of the file's name for all its findings.
     let shared: Arc<str> = Arc::from(input.display.as_str());
@@ -348,6 +351,7 @@ fn read_forms(
         forms: &raw,
         covers: &forms.covers,
         bad_cells: &bad_cells,
+        formulas_as_text: &grid.formulas_as_text,
     };
     let (department, findings) = normalize::form::normalize_forms(&sheet, origin, rules);
     finish(department, findings, rules)

@@ -485,6 +485,9 @@ struct IndicatorOut<'a> {
     name: &'a str,
     op: &'a str,
     value: Option<f64>,
+    /// A range's high end; only a range (op `range`) has the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_to: Option<f64>,
     text: &'a str,
     unit: &'a str,
     raw: RawOut<'a>,
@@ -526,6 +529,7 @@ impl<'a> IndicatorOut<'a> {
             name: &i.name,
             op: &i.op,
             value: i.value,
+            value_to: i.value_to,
             text: &i.text,
             unit: &i.unit,
             raw: RawOut {

@@ -81,6 +81,72 @@ struct RawRules {
     /// Year over year (`--baseline`); absent from older rules files: then the defaults.
     #[serde(default)]
     compare: CompareRules,
+    /// Range targets; absent from older rules files: then the defaults.
+    #[serde(default)]
+    ranges: RangeRules,
+}
+
+/// How a range target is written (see `[ranges]`): "90%-95%", "介于90%和95%之间".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeRules {
+    /// What stands between the low and the high end: "-", "~", "至".
+    pub separators: Vec<String>,
+    /// Words around the two ends: 介于 … 和 … 之间.
+    pub enclosing: Vec<RangeWords>,
+}
+
+/// One way of writing a range in words: `before` low `between` high `after`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeWords {
+    pub before: String,
+    pub between: String,
+    #[serde(default)]
+    pub after: String,
+}
+
+impl Default for RangeRules {
+    fn default() -> Self {
+        let words = |before: &str, between: &str, after: &str| RangeWords {
+            before: before.to_string(),
+            between: between.to_string(),
+            after: after.to_string(),
+        };
+        RangeRules {
+            separators: ["-", "~", "～", "—", "–", "至", "到"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            enclosing: vec![words("介于", "和", "之间"), words("介于", "与", "之间")],
+        }
+    }
+}
+
+impl RangeRules {
+    /// The words folded as the targets they are matched against are; empty separators and
+    /// pairs without a `between` are dropped, as they would match everywhere.
+    fn folded(self) -> RangeRules {
+        let f = |s: &str| fold(s).into_owned();
+        RangeRules {
+            separators: self
+                .separators
+                .iter()
+                .map(|s| f(s))
+                .filter(|s| !s.is_empty())
+                .collect(),
+            enclosing: self
+                .enclosing
+                .iter()
+                .map(|w| RangeWords {
+                    before: f(&w.before),
+                    between: f(&w.between),
+                    after: f(&w.after),
+                })
+                .filter(|w| !w.between.is_empty())
+                .collect(),
+        }
+    }
 }
 
 /// How findings are listed (see `[findings]`).
@@ -227,6 +293,10 @@ struct RawQualitative {
 #[serde(deny_unknown_fields)]
 pub struct CheckRules {
     pub placeholders: Vec<String>,
+    /// Placeholders only as a whole target or name (a lone * / - _ —); absent from older
+    /// rules files: then none.
+    #[serde(default)]
+    pub placeholder_targets: Vec<String>,
     pub max_percent: f64,
     pub percent_unit: String,
     pub percent_name_endings: Vec<String>,
@@ -296,6 +366,9 @@ struct RawTable {
     subtotal_labels: Vec<String>,
     ignored_sheets: Vec<String>,
     amount_tolerance_wan: f64,
+    /// Absent from rules files copied before it existed: then none.
+    #[serde(default)]
+    note_words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,6 +460,8 @@ pub struct Rules {
     sum_row_labels: Vec<String>,
     subtotal_labels: Vec<String>,
     ignored_sheets: Vec<String>,
+    /// `table.note_words`, folded.
+    note_words: Vec<String>,
     headers: HashMap<String, Field>,
     operators: HashMap<String, String>,
     units: HashMap<String, String>,
@@ -404,6 +479,8 @@ pub struct Rules {
     qualitative_words: Vec<String>,
     /// `checks.placeholders`, folded once here rather than on every cell.
     placeholders: WordSet,
+    /// `checks.placeholder_targets`, folded.
+    placeholder_targets: std::collections::HashSet<String>,
     /// `checks.direction.down` and `.up`, searched for all at once.
     direction_down: WordSet,
     direction_up: WordSet,
@@ -414,6 +491,8 @@ pub struct Rules {
     pub findings: FindingRules,
     /// Year over year (`--baseline`).
     pub compare: CompareRules,
+    /// How a range target is written (folded).
+    pub ranges: RangeRules,
     pub template: TemplateRules,
     pub categories: CategoryRules,
     /// How forms (申报表, 部门整体 tables) are read.
@@ -691,6 +770,13 @@ impl Rules {
         }
         let form = FormRules::new(raw.form).map_err(|(key, message)| invalid(&key, message))?;
 
+        let placeholder_targets = raw
+            .checks
+            .placeholder_targets
+            .iter()
+            .map(|p| fold(p).into_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
         Ok(Rules {
             origin: rules_origin,
             source_text: text.to_string(),
@@ -713,6 +799,13 @@ impl Rules {
                 .ignored_sheets
                 .iter()
                 .map(|s| fold(s).into_owned())
+                .collect(),
+            note_words: raw
+                .table
+                .note_words
+                .iter()
+                .map(|s| fold(s).into_owned())
+                .filter(|s| !s.is_empty())
                 .collect(),
             headers,
             operators,
@@ -740,8 +833,10 @@ impl Rules {
                 .flat_map(|(n, r)| std::iter::repeat_n(n, r.name_contains.len()))
                 .collect(),
             placeholders,
+            placeholder_targets,
             findings: raw.findings,
             compare: raw.compare,
+            ranges: raw.ranges.folded(),
             checks: raw.checks,
             template: raw.template,
             categories: raw.categories,
@@ -817,6 +912,17 @@ impl Rules {
         !folded.is_empty() && self.subtotal_labels.iter().any(|l| *l == folded)
     }
 
+    /// Does this text read as a note (注:…, 说明:…, 联系人:…): it starts with one of
+    /// `table.note_words`, followed by nothing or by no letter (a colon, a number, a bracket)?
+    pub fn is_note_text(&self, text: &str) -> bool {
+        let folded = fold(text);
+        self.note_words.iter().any(|w| {
+            folded
+                .strip_prefix(w.as_str())
+                .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphabetic()))
+        })
+    }
+
     /// Is this cell a 合计 label?
     pub fn is_sum_label(&self, cell: &str) -> bool {
         let folded = fold(cell);
@@ -888,6 +994,12 @@ impl Rules {
     pub fn is_placeholder(&self, text: &str) -> bool {
         let folded = fold(text);
         !folded.is_empty() && self.placeholders.all_in(&folded).next().is_some()
+    }
+
+    /// Is this whole target or name a placeholder: one of `checks.placeholders` in it, or it
+    /// is one of `checks.placeholder_targets` (a lone *, /, -, _ or —)?
+    pub fn is_placeholder_target(&self, text: &str) -> bool {
+        self.is_placeholder(text) || self.placeholder_targets.contains(&*fold(text))
     }
 
     /// The canonical unit for one glued to a number ("10G" → GB), if the rules know it.

@@ -182,6 +182,7 @@ mod tests {
             name: name.into(),
             op: "≥".into(),
             value: Some(95.0),
+            value_to: None,
             text: "95".into(),
             unit: "%".into(),
             raw: RawValues {

@@ -308,7 +308,8 @@ fn targets_with_operator_and_unit_in_one_cell_are_split() {
         ("服务人次", t("≥", 1000.0, "个")),
         ("办理时限", t("≤", 0.5, "小时")),
         ("使用年限", t(">", 6.0, "年")),
-        ("完成率", t("=", 100.0, "%")),
+        // 达到 means at least.
+        ("完成率", t("≥", 100.0, "%")),
         ("流量", t("≥", 10.0, "GB/月")),
         ("故障率", t("≤", 1.0, "%")),
     ];
@@ -407,8 +408,10 @@ fn repeated_project_cells_blank_continuations_and_note_rows_inside_the_table() {
     assert_eq!(p[1]["indicators"].as_array().expect("i").len(), 2);
     assert_eq!(report["totals"]["budget_wan"], 100.0);
     assert!(findings(&report, "sum_mismatch").is_empty());
-    // Text rows inside the table are findings quoting their text; the blank row is nothing.
-    let unrecognized = findings(&report, "unrecognized_row");
+    // Note rows inside the table (注:…, 备注:…) are findings quoting their text; the blank
+    // row is nothing.
+    assert!(findings(&report, "unrecognized_row").is_empty());
+    let unrecognized = findings(&report, "note_row");
     let cells: Vec<&str> = unrecognized
         .iter()
         .map(|f| f["cell"].as_str().expect("cell"))
@@ -819,7 +822,7 @@ fn formula_cells_give_their_results_and_unreadable_ones_are_findings() {
     for (input, budget_code, target_code) in [
         ("xls", "cell_error", None),
         ("xlsb", "formula_without_value", None),
-        ("ods", "cell_error", Some("formula_without_value")),
+        ("ods", "cell_error", Some("formula_as_text")),
     ] {
         let report = consolidate(&wd, input);
         let p = projects(&report, 0);
@@ -829,9 +832,12 @@ fn formula_cells_give_their_results_and_unreadable_ones_are_findings() {
         assert_eq!(f.len(), 1, "{input}: {}", report["findings"]);
         assert_eq!(f[0]["cell"], "C3", "{input}");
         match target_code {
+            // A formula without a result that is a bare number (=7, as a script writes the
+            // text "=7") is read as typed; its cell's operator gives way to the target's.
             Some(code) => {
                 assert_eq!(findings(&report, code)[0]["cell"], "F2", "{input}");
-                assert!(indicator(&p[0], "数量")["value"].is_null());
+                assert!(findings(&report, "formula_without_value").is_empty());
+                assert_eq!(target(indicator(&p[0], "数量")), t("=", 7.0, "个"));
             }
             None => assert_eq!(target(indicator(&p[0], "数量")), t("≥", 7.0, "个")),
         }

@@ -250,12 +250,12 @@ pub fn from_report(path: &Path) -> Result<Year, String> {
                 .into_iter()
                 .map(|i| YearIndicator {
                     name: i.name,
-                    op: i.op,
-                    text: if i.value.is_some() {
+                    text: if i.value.is_some() && i.op != crate::normalize::RANGE {
                         Default::default()
                     } else {
                         i.text
                     },
+                    op: i.op,
                     value: i.value,
                     unit: i.unit,
                     at: None,

@@ -26,6 +26,8 @@ pub struct SheetForms<'a> {
     /// Regions that looked like a form but hold neither indicators nor amounts.
     pub covers: &'a [(u32, u32)],
     pub bad_cells: &'a [Located],
+    /// Formulas without a result read as the literal typed (formula_as_text).
+    pub formulas_as_text: &'a [(crate::grid::CellRef, String)],
 }
 
 /// Normalizes the forms of one sheet into its department and the findings they raised.
@@ -122,7 +124,7 @@ pub fn normalize_forms(
         unassigned: Vec::new(),
         overall,
     };
-    n.bad_cells(sheet.bad_cells, &department);
+    n.bad_cells(sheet.bad_cells, sheet.formulas_as_text, &department);
     let mut findings = n.findings;
     for f in &mut findings {
         f.department = department.about.name.as_str().into();

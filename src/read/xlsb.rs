@@ -74,6 +74,8 @@ pub(super) fn read_xlsb(bytes: Vec<u8>, limits: &Limits) -> Result<FileContent, 
             content.skipped_sheets.push(over(limits));
             continue;
         }
+        // xlsb stores every formula's result: one without a value had an error result.
+        grid.formula_results_stored = true;
         content.grids.push(grid);
     }
     Ok(content)

@@ -74,6 +74,8 @@ fn write_row(
     w.text(C::Name, &i.name)?;
     w.text(C::Operator, &i.op)?;
     match i.value {
+        // A range is shown as written ("90%-95%"); its ends are in the report.
+        Some(_) if i.op == crate::normalize::RANGE => w.text(C::Value, &i.text)?,
         Some(v) => w.count(C::Value, Some(v))?,
         None => w.text(C::Value, &i.text)?,
     }

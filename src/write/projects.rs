@@ -123,16 +123,12 @@ fn described(indicators: &[crate::model::Indicator]) -> String {
     indicators
         .iter()
         .map(|i| {
-            let op = if i.op == crate::normalize::QUALITATIVE {
-                ""
+            let target = crate::normalize::target_words(&i.op, &i.text, &i.unit);
+            if target.is_empty() {
+                i.name.to_string()
             } else {
-                i.op.as_str()
-            };
-            [i.name.as_str(), op, i.text.as_str(), i.unit.as_str()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
+                format!("{} {target}", i.name)
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")

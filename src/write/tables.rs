@@ -172,6 +172,7 @@ fn columns(table: &str) -> &'static [(&'static str, Kind)] {
             ("overall", Bool),
             ("value_kind", Text),
             ("weight", Float),
+            ("value_to", Float),
         ],
         _ => &[
             ("run_id", Text),
@@ -340,6 +341,7 @@ fn rows(
                         Value::Bool(Some(overall)),
                         opt_text(extra.and_then(|e| e.value_kind.as_deref())),
                         Value::Float(extra.and_then(|e| e.weight)),
+                        Value::Float(i.value_to),
                     ])
                 };
                 for p in &d.projects {
