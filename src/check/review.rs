@@ -1,0 +1,377 @@
+//! The reviewer's checks (审核): what a finance bureau looks for in submitted targets beyond
+//! sums and units — does a project's 产出 cover 数量, 质量 and 时效, does a given category fit
+//! the indicator's name, is a numeric target complete (unit, operator, a number where 定量 is
+//! declared), are most targets qualitative, is a cost above its 预算支出标准 or above the
+//! project's own budget, is a target below the bureau's floor, is a name a pasted sentence, does
+//! the target's unit contradict the unit column, do the table's years disagree. Every word and
+//! figure comes from the `[review]` section of the rules.
+
+use super::Raised;
+use crate::finding::{Code, DepartmentField, IndicatorField, ProjectField, Subject};
+use crate::grid::CellRef;
+use crate::model::{CategorySource, Department, Indicator, Project, YearSource};
+use crate::normalize::QUALITATIVE;
+use crate::rules::Rules;
+use crate::text::{cut_to, fold, format_number, round_amount};
+
+/// Runs the reviewer's checks on one department.
+pub(super) fn review(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
+    check_years(dept, raised);
+    let mut position = 0;
+    for (index, p) in dept.projects.iter().enumerate() {
+        check_project(index, p, rules, raised);
+        let owner = format!("项目「{}」", p.name);
+        for i in &p.indicators {
+            let subject = on_indicator(Some(index), position);
+            for (code, cell, message) in check_indicator(&owner, i, p.budget_wan, rules) {
+                raised.add(code, cell, subject, message);
+            }
+            position += 1;
+        }
+    }
+    for u in &dept.unassigned {
+        let owner = match &u.after_project {
+            Some(after) => format!("(未归属,位于项目「{after}」之后)"),
+            None => "(未归属)".to_string(),
+        };
+        for (code, cell, message) in check_indicator(&owner, &u.indicator, None, rules) {
+            raised.add(code, cell, on_indicator(None, position), message);
+        }
+        position += 1;
+    }
+    if let Some(overall) = &dept.overall {
+        for i in &overall.indicators {
+            for (code, cell, message) in
+                check_indicator("部门整体", i, overall.budget_wan, rules)
+            {
+                raised.add(code, cell, on_indicator(None, position), message);
+            }
+            position += 1;
+        }
+    }
+}
+
+fn on_indicator(project: Option<usize>, position: usize) -> Subject {
+    Subject::Indicator {
+        project: project.map(|p| p as u32),
+        position: position as u32,
+        field: IndicatorField::Name,
+    }
+}
+
+/// The project as a whole: its 产出 coverage and its share of qualitative targets.
+fn check_project(index: usize, p: &Project, rules: &Rules, raised: &mut Raised<'_>) {
+    let review = &rules.review;
+    let subject = Subject::Project {
+        project: index as u32,
+        field: ProjectField::Name,
+    };
+    if p.indicators.is_empty() {
+        // missing_indicators says it.
+        return;
+    }
+    let has_output = p
+        .indicators
+        .iter()
+        .any(|i| i.level1.as_deref() == Some(review.output_level1.as_str()));
+    // A project with no 产出 indicator at all is incomplete_framework already.
+    if has_output {
+        let missing: Vec<&str> = review
+            .required_output
+            .iter()
+            .filter(|need| {
+                !p.indicators.iter().any(|i| {
+                    i.level2.as_deref() == Some(need.as_str())
+                        || i.level1.as_deref() == Some(need.as_str())
+                })
+            })
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            raised.add(
+                Code::IncompleteOutput,
+                Some(p.cell),
+                subject,
+                format!(
+                    "项目「{}」的{}缺少{}(应包括{})",
+                    p.name,
+                    review.output_level1,
+                    missing.join("、"),
+                    review.required_output.join("、")
+                ),
+            );
+        }
+    }
+    let total = p.indicators.len();
+    let qualitative = p.indicators.iter().filter(|i| i.op == QUALITATIVE).count();
+    if qualitative as f64 > review.qualitative_share * total as f64 {
+        raised.add(
+            Code::MostlyQualitative,
+            Some(p.cell),
+            subject,
+            format!(
+                "项目「{}」的{total}个指标中有{qualitative}个是定性指标,超过 {} %,尽量进行定量表述",
+                p.name,
+                format_number(round_amount(review.qualitative_share * 100.0))
+            ),
+        );
+    }
+}
+
+/// "项目「P」的指标「N」(H7)": the owner and the indicator, as the messages name them.
+struct Named<'a>(&'a str, &'a Indicator);
+
+impl std::fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}的指标「{}」({})",
+            self.0,
+            cut_to(&self.1.name, 40),
+            self.1.cell
+        )
+    }
+}
+
+/// The target as written: "≤ 400 元".
+fn target_of(i: &Indicator) -> String {
+    [i.op.as_str(), i.text.as_str(), i.unit.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The reviewer's checks on one indicator of `owner` (a project, (未归属), 部门整体), whose
+/// budget is `budget_wan`: (code, cell, message) for each problem.
+fn check_indicator(
+    owner: &str,
+    i: &Indicator,
+    budget_wan: Option<f64>,
+    rules: &Rules,
+) -> Vec<(Code, Option<CellRef>, String)> {
+    let review = &rules.review;
+    let mut out = Vec::new();
+    let named = Named(owner, i);
+    let cells = i.field_cells;
+    let target_cell = Some(cells.target);
+
+    let chars = i.name.chars().count();
+    if chars > review.name_max_chars {
+        out.push((
+            Code::NameTooLong,
+            Some(i.cell),
+            format!(
+                "{named}的名称有 {chars} 个字,超过 {} 个字,像是把一句话填成了指标名称,请改为简短的指标名",
+                review.name_max_chars
+            ),
+        ));
+    }
+    // A placeholder (placeholder_value) says nothing about the rest.
+    if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
+        return out;
+    }
+    if i.category_source == CategorySource::Given
+        && let Some(message) = category_mismatch(i, rules)
+    {
+        out.push((Code::CategoryMismatch, Some(i.cell), format!("{named}{message}")));
+    }
+    let declared_quantitative = i
+        .extra
+        .as_ref()
+        .and_then(|e| e.value_kind.as_deref())
+        .is_some_and(|kind| {
+            let kind = fold(kind);
+            review.quantitative_kinds.iter().any(|k| fold(k) == kind)
+        });
+    if declared_quantitative && i.value.is_none() && !i.text.is_empty() {
+        out.push((
+            Code::QuantitativeWithoutNumber,
+            target_cell,
+            format!(
+                "{named}的指标值类型为定量,目标「{}」中却没有数字,请填写可衡量的数值",
+                i.text
+            ),
+        ));
+    }
+    let Some(value) = i.value.filter(|_| i.op != QUALITATIVE) else {
+        return out;
+    };
+
+    if i.unit.is_empty()
+        && !review
+            .unit_obvious_endings
+            .iter()
+            .any(|e| i.name.ends_with(e.as_str()))
+    {
+        out.push((
+            Code::MissingUnit,
+            cells.unit.or(target_cell),
+            format!("{named}的目标 {} 没有单位,请填写计量单位", target_of(i)),
+        ));
+    }
+    if cells.op.is_some() && i.op.is_empty() {
+        out.push((
+            Code::MissingOperator,
+            cells.op,
+            format!(
+                "{named}的目标 {} 没有运算符,请填写 ≥、≤ 或 =",
+                target_of(i)
+            ),
+        ));
+    }
+    let written_unit = rules.unit(&i.raw.unit);
+    if !written_unit.is_empty()
+        && i.unit != written_unit
+        && !i.unit.ends_with(&format!("/{written_unit}"))
+    {
+        out.push((
+            Code::UnitConflict,
+            target_cell,
+            format!(
+                "{named}的目标值写作「{}」,单位列却是「{}」,两者矛盾(已按目标值中的单位 {}),请核对",
+                i.raw.value, i.raw.unit, i.unit
+            ),
+        ));
+    }
+    if let Some(standard) = review
+        .standards
+        .iter()
+        .find(|s| s.applies_to(&i.name, &i.unit))
+        .filter(|s| value > s.ceiling)
+    {
+        out.push((
+            Code::OverStandard,
+            target_cell,
+            format!(
+                "{named}的目标 {} 超过支出标准「{}」({} {})",
+                target_of(i),
+                standard.label,
+                format_number(standard.ceiling),
+                i.unit
+            ),
+        ));
+    }
+    let at_least = matches!(i.op.as_str(), "≥" | ">" | "=" | "");
+    // A 满意度 of 0.95 is percent_as_fraction, not a low target.
+    let fraction = value > 0.0 && value <= 1.0;
+    if at_least
+        && !fraction
+        && let Some(floor) = review
+            .floors
+            .iter()
+            .find(|f| f.applies_to(&i.name, &i.unit))
+            .filter(|f| value < f.floor)
+    {
+        out.push((
+            Code::TargetBelowFloor,
+            target_cell,
+            format!(
+                "{named}的目标 {} 低于规则设定的下限 {} %,请说明理由或提高目标",
+                target_of(i),
+                format_number(floor.floor)
+            ),
+        ));
+    }
+    let is_cost = [&i.level1, &i.level2]
+        .into_iter()
+        .flatten()
+        .any(|c| review.cost_categories.iter().any(|k| k == c.as_str()));
+    if is_cost
+        && let (Some(budget), Some(scale)) = (budget_wan, rules.amount_scale(&i.unit))
+    {
+        let cost = value * scale;
+        if cost > budget + rules.amount_tolerance_wan {
+            out.push((
+                Code::CostOverBudget,
+                target_cell,
+                format!(
+                    "{named}的成本目标 {}(合 {} 万元)超过{owner}的预算金额 {} 万元",
+                    target_of(i),
+                    format_number(round_amount(cost)),
+                    format!("{budget:.2}")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// What a given category contradicts in the indicator's name, as the end of a message; none
+/// when the name's words are silent, or point to more than one category.
+fn category_mismatch(i: &Indicator, rules: &Rules) -> Option<String> {
+    let given1 = i.level1.as_deref()?;
+    let named = rules.category_rules_named(&i.name, &i.unit);
+    let first = named.first()?;
+    // Words of two categories (服务质量提升: 质量 and 提升): the name decides nothing.
+    if named.iter().any(|r| r.level1 != first.level1) {
+        return None;
+    }
+    let word = first
+        .name_contains
+        .iter()
+        .find(|w| i.name.contains(w.as_str()))
+        .map_or("", String::as_str);
+    // 成本指标 as a 一级 of its own (the 2021 variant) agrees with 产出/成本指标.
+    if given1 != first.level1 && given1 != first.level2 {
+        return Some(format!(
+            "名称含「{word}」,应属{},原表却列在{given1}下",
+            first.level1
+        ));
+    }
+    // Within 产出, the name tells 数量, 质量, 时效 and 成本 apart; under 效益 it cannot tell
+    // 经济 from 社会 效益.
+    let given2 = i.level2.as_deref()?;
+    let output = rules.review.output_level1.as_str();
+    let framework = rules.categories.level2.iter().any(|c| c == given2);
+    if given1 == output
+        && first.level1 == output
+        && framework
+        && named.iter().all(|r| r.level2 == first.level2)
+        && given2 != first.level2
+    {
+        return Some(format!(
+            "名称含「{word}」,应属{},原表却列在{given1}/{given2}下",
+            first.level2
+        ));
+    }
+    None
+}
+
+/// The years the table's sources give, when they disagree.
+fn check_years(dept: &Department, raised: &mut Raised<'_>) {
+    let years = &dept.about.years_found;
+    let Some(&(first, _)) = years.first() else {
+        return;
+    };
+    if years.iter().all(|(y, _)| *y == first) {
+        return;
+    }
+    let name = |source: YearSource| match source {
+        YearSource::YearLine(c) => format!("年度行({c})"),
+        YearSource::Footnote(c) => format!("脚注({c})"),
+        YearSource::Title(c) => format!("标题({c})"),
+        YearSource::Form(c) => format!("申报表({c})"),
+        YearSource::FileName => "文件名".to_string(),
+    };
+    let each: Vec<String> = years
+        .iter()
+        .map(|(y, source)| format!("{}为{y}年", name(*source)))
+        .collect();
+    let cell = dept
+        .about
+        .year_source
+        .and_then(YearSource::cell)
+        .or_else(|| years.iter().find_map(|(_, s)| s.cell()));
+    raised.add(
+        Code::YearMismatch,
+        cell,
+        Subject::Department(DepartmentField::Name),
+        format!(
+            "「{}」的年度前后不一致:{};请核对是哪一年的绩效目标",
+            dept.about.name,
+            each.join("、")
+        ),
+    );
+}
