@@ -104,6 +104,9 @@ pub struct ReviewRules {
     /// A project more than this share of whose indicators are qualitative is
     /// `mostly_qualitative`.
     pub qualitative_share: f64,
+    /// Words of `[[categories.rules]]` too loose to contradict a category the file gives
+    /// (老人生活质量 is an outcome, 覆盖率 often one): `category_mismatch` ignores them.
+    pub weak_category_words: Vec<String>,
     /// The categories (一级 or 二级) of a cost indicator, for `cost_over_budget`.
     pub cost_categories: Vec<String>,
     /// An indicator name longer than this many characters is `name_too_long`.
@@ -112,7 +115,28 @@ pub struct ReviewRules {
     pub standards: Vec<SpendingStandard>,
     /// The minimum targets a bureau expects (`target_below_floor`).
     pub floors: Vec<TargetFloor>,
+    /// Codes of these checks a bureau does not run.
+    pub disabled_checks: Vec<crate::finding::Code>,
 }
+
+/// The codes the `[review]` checks raise: the ones `disabled_checks` may name.
+pub const REVIEW_CODES: [crate::finding::Code; 12] = {
+    use crate::finding::Code::*;
+    [
+        IncompleteOutput,
+        CategoryMismatch,
+        MissingUnit,
+        MissingOperator,
+        QuantitativeWithoutNumber,
+        MostlyQualitative,
+        OverStandard,
+        CostOverBudget,
+        TargetBelowFloor,
+        NameTooLong,
+        UnitConflict,
+        YearMismatch,
+    ]
+};
 
 /// One 预算支出标准: a numeric target of an indicator whose name contains one of
 /// `name_contains`, in one of `units`, above `ceiling` is `over_standard`.
@@ -142,7 +166,14 @@ pub struct TargetFloor {
 impl Default for ReviewRules {
     fn default() -> Self {
         let list = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
-        let per_day = ["元", "元/人·天", "元/人天", "元/人/天", "元/人.天", "元/(人·天)"];
+        let per_day = [
+            "元",
+            "元/人·天",
+            "元/人天",
+            "元/人/天",
+            "元/人.天",
+            "元/(人·天)",
+        ];
         let standard = |name: &str, ceiling: f64, label: &str| SpendingStandard {
             name_contains: list(&[name]),
             units: list(&per_day),
@@ -153,11 +184,43 @@ impl Default for ReviewRules {
             output_level1: "产出指标".to_string(),
             required_output: list(&["数量指标", "质量指标", "时效指标"]),
             unit_obvious_endings: list(&[
-                "率", "满意度", "次数", "人数", "人次", "天数", "个数", "件数", "户数",
+                "率",
+                "满意度",
+                "次数",
+                "人数",
+                "人次",
+                "天数",
+                "个数",
+                "件数",
+                "户数",
             ]),
             quantitative_kinds: list(&["定量"]),
             qualitative_share: 0.5,
-            cost_categories: list(&["成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"]),
+            weak_category_words: list(&[
+                "质量",
+                "合格",
+                "验收",
+                "可靠性",
+                "覆盖率",
+                "提升",
+                "效率",
+                "增长",
+                "影响",
+                "促进",
+                "改善",
+                "便捷",
+                "标准",
+                "费用",
+                "经费",
+                "时间",
+                "周期",
+            ]),
+            cost_categories: list(&[
+                "成本指标",
+                "经济成本指标",
+                "社会成本指标",
+                "生态环境成本指标",
+            ]),
             name_max_chars: 100,
             standards: vec![
                 standard("一类会议", 550.0, "一类会议综合定额 550 元/人·天"),
@@ -169,6 +232,7 @@ impl Default for ReviewRules {
                 units: list(&["%"]),
                 floor: 85.0,
             }],
+            disabled_checks: Vec::new(),
         }
     }
 }
@@ -758,8 +822,17 @@ impl Rules {
                 "must be a share from 0 to 1 (0.5 for one half)".into(),
             ));
         }
+        if let Some(code) = r.disabled_checks.iter().find(|c| !REVIEW_CODES.contains(c)) {
+            return Err(invalid(
+                "review.disabled_checks",
+                format!("{} is not one of the [review] checks", code.as_str()),
+            ));
+        }
         if r.name_max_chars == 0 {
-            return Err(invalid("review.name_max_chars", "must be at least 1".into()));
+            return Err(invalid(
+                "review.name_max_chars",
+                "must be at least 1".into(),
+            ));
         }
         let empty_word = |words: &[String]| words.is_empty() || words.iter().any(|w| w.is_empty());
         for s in &r.standards {
@@ -783,12 +856,14 @@ impl Rules {
             }
         }
         for (key, categories) in [
-            ("review.output_level1", std::slice::from_ref(&r.output_level1)),
+            (
+                "review.output_level1",
+                std::slice::from_ref(&r.output_level1),
+            ),
             ("review.required_output", r.required_output.as_slice()),
         ] {
-            let known = |c: &String| {
-                raw.categories.level1.contains(c) || raw.categories.level2.contains(c)
-            };
+            let known =
+                |c: &String| raw.categories.level1.contains(c) || raw.categories.level2.contains(c);
             if let Some(c) = categories.iter().find(|c| !known(c)) {
                 return Err(invalid(
                     key,
@@ -1054,7 +1129,9 @@ impl Rules {
             .rules
             .iter()
             .zip(named)
-            .filter(|(r, named)| *named && (r.units.is_empty() || r.units.iter().any(|u| u == unit)))
+            .filter(|(r, named)| {
+                *named && (r.units.is_empty() || r.units.iter().any(|u| u == unit))
+            })
             .map(|(r, _)| r)
             .collect()
     }

@@ -11,11 +11,24 @@ use crate::finding::{Code, DepartmentField, IndicatorField, ProjectField, Subjec
 use crate::grid::CellRef;
 use crate::model::{CategorySource, Department, Indicator, Project, YearSource};
 use crate::normalize::QUALITATIVE;
-use crate::rules::Rules;
+use crate::rules::{CategoryRule, Rules};
 use crate::text::{cut_to, fold, format_number, round_amount};
 
 /// Runs the reviewer's checks on one department.
 pub(super) fn review(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
+    let start = raised.findings.len();
+    run(dept, rules, raised);
+    let disabled = &rules.review.disabled_checks;
+    if !disabled.is_empty() {
+        let mut index = 0;
+        raised.findings.retain(|f| {
+            index += 1;
+            index <= start || !disabled.contains(&f.code)
+        });
+    }
+}
+
+fn run(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) {
     check_years(dept, raised);
     let mut position = 0;
     for (index, p) in dept.projects.iter().enumerate() {
@@ -41,8 +54,7 @@ pub(super) fn review(dept: &Department, rules: &Rules, raised: &mut Raised<'_>) 
     }
     if let Some(overall) = &dept.overall {
         for i in &overall.indicators {
-            for (code, cell, message) in
-                check_indicator("部门整体", i, overall.budget_wan, rules)
+            for (code, cell, message) in check_indicator("部门整体", i, overall.budget_wan, rules)
             {
                 raised.add(code, cell, on_indicator(None, position), message);
             }
@@ -175,7 +187,11 @@ fn check_indicator(
     if i.category_source == CategorySource::Given
         && let Some(message) = category_mismatch(i, rules)
     {
-        out.push((Code::CategoryMismatch, Some(i.cell), format!("{named}{message}")));
+        out.push((
+            Code::CategoryMismatch,
+            Some(i.cell),
+            format!("{named}{message}"),
+        ));
     }
     let declared_quantitative = i
         .extra
@@ -215,10 +231,7 @@ fn check_indicator(
         out.push((
             Code::MissingOperator,
             cells.op,
-            format!(
-                "{named}的目标 {} 没有运算符,请填写 ≥、≤ 或 =",
-                target_of(i)
-            ),
+            format!("{named}的目标 {} 没有运算符,请填写 ≥、≤ 或 =", target_of(i)),
         ));
     }
     let written_unit = rules.unit(&i.raw.unit);
@@ -245,11 +258,10 @@ fn check_indicator(
             Code::OverStandard,
             target_cell,
             format!(
-                "{named}的目标 {} 超过支出标准「{}」({} {})",
+                "{named}的目标 {} 超过支出标准「{}」(上限 {}),请按标准核减或说明依据",
                 target_of(i),
                 standard.label,
-                format_number(standard.ceiling),
-                i.unit
+                format_number(standard.ceiling)
             ),
         ));
     }
@@ -278,19 +290,16 @@ fn check_indicator(
         .into_iter()
         .flatten()
         .any(|c| review.cost_categories.iter().any(|k| k == c.as_str()));
-    if is_cost
-        && let (Some(budget), Some(scale)) = (budget_wan, rules.amount_scale(&i.unit))
-    {
+    if is_cost && let (Some(budget), Some(scale)) = (budget_wan, rules.amount_scale(&i.unit)) {
         let cost = value * scale;
         if cost > budget + rules.amount_tolerance_wan {
             out.push((
                 Code::CostOverBudget,
                 target_cell,
                 format!(
-                    "{named}的成本目标 {}(合 {} 万元)超过{owner}的预算金额 {} 万元",
+                    "{named}的成本目标 {}(合 {} 万元)超过{owner}的预算金额 {budget:.2} 万元",
                     target_of(i),
                     format_number(round_amount(cost)),
-                    format!("{budget:.2}")
                 ),
             ));
         }
@@ -302,17 +311,25 @@ fn check_indicator(
 /// when the name's words are silent, or point to more than one category.
 fn category_mismatch(i: &Indicator, rules: &Rules) -> Option<String> {
     let given1 = i.level1.as_deref()?;
-    let named = rules.category_rules_named(&i.name, &i.unit);
+    let weak = &rules.review.weak_category_words;
+    // The word of a rule the name holds that is not too loose to decide.
+    fn strong<'r>(r: &'r CategoryRule, name: &str, weak: &[String]) -> Option<&'r str> {
+        r.name_contains
+            .iter()
+            .find(|w| name.contains(w.as_str()) && !weak.contains(w))
+            .map(String::as_str)
+    }
+    let named: Vec<_> = rules
+        .category_rules_named(&i.name, &i.unit)
+        .into_iter()
+        .filter(|r| strong(r, &i.name, weak).is_some())
+        .collect();
     let first = named.first()?;
     // Words of two categories (服务质量提升: 质量 and 提升): the name decides nothing.
     if named.iter().any(|r| r.level1 != first.level1) {
         return None;
     }
-    let word = first
-        .name_contains
-        .iter()
-        .find(|w| i.name.contains(w.as_str()))
-        .map_or("", String::as_str);
+    let word = strong(first, &i.name, weak).unwrap_or_default();
     // 成本指标 as a 一级 of its own (the 2021 variant) agrees with 产出/成本指标.
     if given1 != first.level1 && given1 != first.level2 {
         return Some(format!(
