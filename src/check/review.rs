@@ -392,3 +392,179 @@ fn check_years(dept: &Department, raised: &mut Raised<'_>) {
         ),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{Origin, normalize};
+
+    /// The codes of the reviewer's checks on a table of these TSV lines (header first), in the
+    /// file `file`.
+    fn codes_in(file: &str, lines: &[&str], rules: &Rules) -> Vec<Code> {
+        let text = lines.join("\n") + "\n";
+        let grid = crate::read::read_delimited(text.as_bytes(), "S");
+        let layout = crate::layout::detect(&grid, rules).expect("layout");
+        let raw = crate::extract::extract(&grid, &layout, rules);
+        let origin = Origin {
+            file,
+            fallback_department: "d",
+            fallback_source: crate::model::NameSource::FileName,
+        };
+        let (mut dept, _) = normalize(&raw, &origin, rules);
+        crate::classify::classify(&mut dept, rules);
+        super::super::check(&dept, rules)
+            .into_iter()
+            .map(|f| f.code)
+            .filter(|c| crate::rules::REVIEW_CODES.contains(c))
+            .collect()
+    }
+
+    const ROWS: &str = "序号\t项目名称\t预算金额(万元)\t指标名称\t运算符\t年度目标值\t单位";
+
+    fn codes(rows: &[&str]) -> Vec<Code> {
+        let rules = Rules::builtin().expect("rules");
+        let mut lines = vec![ROWS.to_string()];
+        for (n, row) in rows.iter().enumerate() {
+            let project = if n == 0 { "1\t办公费\t10" } else { "\t\t" };
+            lines.push(format!("{project}\t{row}"));
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        codes_in("f.txt", &lines, &rules)
+    }
+
+    const COMPLETE: [&str; 5] = [
+        "采购台数\t≥\t10\t台",
+        "设备验收合格率\t=\t100\t%",
+        "采购按时完成率\t≥\t95\t%",
+        "办公效率提升\t\t明显\t",
+        "使用人员满意度\t≥\t90\t%",
+    ];
+
+    fn with(extra: &str) -> Vec<Code> {
+        let mut rows = COMPLETE.to_vec();
+        rows.push(extra);
+        codes(&rows)
+    }
+
+    #[test]
+    fn a_complete_project_has_nothing() {
+        assert_eq!(codes(&COMPLETE), vec![]);
+    }
+
+    #[test]
+    fn output_coverage_only_where_there_is_output() {
+        assert_eq!(
+            codes(&[COMPLETE[0], COMPLETE[3], COMPLETE[4]]),
+            vec![Code::IncompleteOutput]
+        );
+        // No 产出 at all: incomplete_framework says it, not incomplete_output.
+        assert!(!codes(&[COMPLETE[3], COMPLETE[4]]).contains(&Code::IncompleteOutput));
+    }
+
+    #[test]
+    fn units_operators_and_conflicts() {
+        assert_eq!(with("采购数量\t≥\t10\t"), vec![Code::MissingUnit]);
+        assert_eq!(with("资金到位率\t≥\t100\t"), vec![]);
+        assert_eq!(with("采购数量\t\t10\t台"), vec![Code::MissingOperator]);
+        assert_eq!(with("资金支付率\t=\t28.8万元\t%"), vec![Code::UnitConflict]);
+        // 10G under 月 is GB/月, no conflict; 95% under % neither.
+        assert_eq!(with("流量\t≥\t10G\t月"), vec![]);
+        assert_eq!(with("资金到位率\t≥\t95%\t%"), vec![]);
+        // A qualitative target has no unit to miss.
+        assert_eq!(with("服务水平\t\t良好\t"), vec![]);
+    }
+
+    #[test]
+    fn standards_floors_and_budget() {
+        assert_eq!(with("一类会议标准\t≤\t551\t元"), vec![Code::OverStandard]);
+        assert_eq!(with("一类会议标准\t≤\t550\t元"), vec![]);
+        // Another unit is another standard's business.
+        assert_eq!(with("一类会议标准\t≤\t600\t元/次"), vec![]);
+        assert_eq!(with("群众满意度\t≥\t84.9\t%"), vec![Code::TargetBelowFloor]);
+        assert_eq!(with("群众满意度\t≥\t85\t%"), vec![]);
+        // A ≤ 满意度 is direction_mismatch's, and 0.8 percent_as_fraction's.
+        assert_eq!(with("群众满意度\t≤\t80\t%"), vec![]);
+        assert_eq!(with("群众满意度\t≥\t0.8\t%"), vec![]);
+        assert_eq!(
+            with("设备购置成本\t≤\t10.5\t万元"),
+            vec![Code::CostOverBudget]
+        );
+        assert_eq!(with("设备购置成本\t≤\t10\t万元"), vec![]);
+        // In 元: 120000 元 is 12 万元.
+        assert_eq!(
+            with("设备购置成本\t≤\t120000\t元"),
+            vec![Code::CostOverBudget]
+        );
+    }
+
+    #[test]
+    fn mostly_qualitative_and_long_names() {
+        let rows = [
+            COMPLETE[0],
+            "服务水平\t\t良好\t",
+            "管理水平\t\t明显提升\t",
+            COMPLETE[3],
+            COMPLETE[4],
+        ];
+        assert!(codes(&rows).contains(&Code::MostlyQualitative));
+        // Two of five is not more than half.
+        let two = [
+            COMPLETE[0],
+            "服务水平\t\t良好\t",
+            COMPLETE[1],
+            COMPLETE[3],
+            COMPLETE[4],
+        ];
+        assert!(!codes(&two).contains(&Code::MostlyQualitative));
+        let long = format!("{}\t≥\t1\t个", "字".repeat(101));
+        assert_eq!(with(&long), vec![Code::NameTooLong]);
+        let just = format!("{}\t≥\t1\t个", "字".repeat(100));
+        assert_eq!(with(&just), vec![]);
+    }
+
+    #[test]
+    fn given_categories_against_the_name() {
+        let rules = Rules::builtin().expect("rules");
+        let header = "序号\t项目名称\t预算金额(万元)\t一级指标\t二级指标\t三级指标\t运算符\t年度目标值\t单位";
+        let one = |l1: &str, l2: &str, name: &str, unit: &str| {
+            let row = format!("1\t办公费\t10\t{l1}\t{l2}\t{name}\t≥\t90\t{unit}");
+            codes_in("f.txt", &[header, &row], &rules).contains(&Code::CategoryMismatch)
+        };
+        assert!(one("效益指标", "社会效益指标", "群众满意度", "%"));
+        assert!(one("产出指标", "数量指标", "报告及时率", "%"));
+        assert!(!one("满意度指标", "服务对象满意度指标", "群众满意度", "%"));
+        assert!(!one("产出指标", "时效指标", "报告及时率", "%"));
+        // Loose words decide nothing: 生活质量 is an outcome, 覆盖率 filed either way.
+        assert!(!one("效益指标", "社会效益指标", "老人生活质量", "%"));
+        assert!(!one("效益指标", "社会效益指标", "服务覆盖率", "%"));
+        // Under 效益 the name cannot tell 经济 from 社会 效益.
+        assert!(!one("效益指标", "经济效益指标", "游客增长", "%"));
+        // Words of two categories: 满意度 and 及时 (满意度 and 时效).
+        assert!(!one("效益指标", "社会效益指标", "服务及时满意度", "%"));
+    }
+
+    #[test]
+    fn years_of_the_title_footnote_and_file_name() {
+        let rules = Rules::builtin().expect("rules");
+        let lines = [
+            "市某局2024年项目绩效目标表",
+            ROWS,
+            "1\t办公费\t10\t采购台数\t≥\t10\t台",
+            "2024年,市某局部门全面公开预算项目支出绩效目标",
+        ];
+        let years = |file: &str, lines: &[&str]| {
+            codes_in(file, lines, &rules)
+                .into_iter()
+                .filter(|c| *c == Code::YearMismatch)
+                .count()
+        };
+        assert_eq!(years("市某局_2024.txt", &lines), 0);
+        assert_eq!(years("市某局_2023.txt", &lines), 1);
+        assert_eq!(years("市某局.txt", &lines), 0);
+        let footnote = "2023年,市某局部门全面公开预算项目支出绩效目标";
+        assert_eq!(
+            years("市某局.txt", &[lines[0], lines[1], lines[2], footnote]),
+            1
+        );
+    }
+}
