@@ -234,7 +234,12 @@ fn check_indicator(
             format!("{named}的目标 {} 没有运算符,请填写 ≥、≤ 或 =", target_of(i)),
         ));
     }
-    let written_unit = rules.unit(&i.raw.unit);
+    // Nearly always the unit is the one written: no synonym to look up.
+    let written_unit = if i.raw.unit == i.unit {
+        i.unit.to_string()
+    } else {
+        rules.unit(&i.raw.unit)
+    };
     if !written_unit.is_empty()
         && i.unit != written_unit
         && !i.unit.ends_with(&format!("/{written_unit}"))
