@@ -461,3 +461,31 @@ fn the_seed_gains_its_output_coverage_and_nothing_else() {
         && message(f).contains("人大立法经费")
         && message(f).contains("质量指标、时效指标")));
 }
+
+#[test]
+fn year_mismatch_on_a_form_its_title_against_its_year_row() {
+    let form = |year_row: &str| {
+        format!(
+            "项目支出绩效目标申报表
+(2024年度)
+项目名称\t档案数字化
+主管部门\t市档案馆
+年度\t{year_row}
+年度资金总额\t50
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t档案数字化数量\t≥1000卷
+满意度指标\t服务对象满意度指标\t查档群众满意度\t≥90%"
+        )
+    };
+    let wd = Workdir::new();
+    let all = findings(&wd, "市档案馆_2024.txt", &form("2023"), None);
+    let hits = of(&all, "year_mismatch");
+    assert_eq!(hits.len(), 1, "{all:#?}");
+    let m = message(hits[0]);
+    assert!(
+        m.contains("申报表标题(A2)为2024年") && m.contains("年度行(B5)为2023年"),
+        "{m}"
+    );
+    let all = findings(&wd, "市档案馆_2024.txt", &form("2024"), None);
+    assert!(of(&all, "year_mismatch").is_empty(), "{all:#?}");
+}

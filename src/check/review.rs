@@ -374,7 +374,7 @@ fn check_years(dept: &Department, raised: &mut Raised<'_>) {
         YearSource::YearLine(c) => format!("年度行({c})"),
         YearSource::Footnote(c) => format!("脚注({c})"),
         YearSource::Title(c) => format!("标题({c})"),
-        YearSource::Form(c) => format!("申报表({c})"),
+        YearSource::Form(c) => format!("申报表标题({c})"),
         YearSource::FileName => "文件名".to_string(),
     };
     let each: Vec<String> = years

@@ -112,7 +112,6 @@ pub fn normalize_forms(
         .forms
         .iter()
         .flat_map(|f| form_years(f, rules))
-        .map(|(y, cell)| (y, YearSource::Form(cell)))
         .chain(super::file_year(origin.file).map(|y| (y, YearSource::FileName)))
         .collect();
     let mut department = Department {
@@ -174,11 +173,13 @@ fn is_blank(form: &RawForm) -> bool {
         && form.indicators.iter().all(|i| i.target.value.is_empty())
 }
 
-/// The year a form's titles give, and the one its 年度 line gives, each where it gives one.
-fn form_years(form: &RawForm, rules: &Rules) -> impl Iterator<Item = (i32, CellRef)> {
+/// The year a form's titles give (a `Form` source), and the one its 年度 row gives (a 年度
+/// line, as a table's), each where it gives one: for `year_mismatch` to tell them apart.
+fn form_years(form: &RawForm, rules: &Rules) -> impl Iterator<Item = (i32, YearSource)> {
     form_title_year(form, rules)
+        .map(|(y, cell)| (y, YearSource::Form(cell)))
         .into_iter()
-        .chain(form_year_row(form))
+        .chain(form_year_row(form).map(|(y, cell)| (y, YearSource::YearLine(cell))))
 }
 
 /// The year a form's titles or its 年度 line give.
