@@ -298,13 +298,17 @@ fn check_indicator(
     if is_cost && let (Some(budget), Some(scale)) = (budget_wan, rules.amount_scale(&i.unit)) {
         let cost = value * scale;
         if cost > budget + rules.amount_tolerance_wan {
+            let converted = if scale == 1.0 {
+                String::new()
+            } else {
+                format!("(合 {} 万元)", format_number(round_amount(cost)))
+            };
             out.push((
                 Code::CostOverBudget,
                 target_cell,
                 format!(
-                    "{named}的成本目标 {}(合 {} 万元)超过{owner}的预算金额 {budget:.2} 万元",
+                    "{named}的成本目标 {}{converted}超过{owner}的预算金额 {budget:.2} 万元",
                     target_of(i),
-                    format_number(round_amount(cost)),
                 ),
             ));
         }
