@@ -163,6 +163,23 @@ fn check_indicator(
     budget_wan: Option<f64>,
     rules: &Rules,
 ) -> Vec<(Code, Option<CellRef>, String)> {
+    let mut out = checks_of(owner, i, budget_wan, rules);
+    // A placeholder (placeholder_value) says nothing but that the name is long: looked for only
+    // when there is something to take back, as nearly no indicator has anything.
+    if out.iter().any(|(code, ..)| *code != Code::NameTooLong)
+        && (rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name))
+    {
+        out.retain(|(code, ..)| *code == Code::NameTooLong);
+    }
+    out
+}
+
+fn checks_of(
+    owner: &str,
+    i: &Indicator,
+    budget_wan: Option<f64>,
+    rules: &Rules,
+) -> Vec<(Code, Option<CellRef>, String)> {
     let review = &rules.review;
     let mut out = Vec::new();
     let named = Named(owner, i);
@@ -179,10 +196,6 @@ fn check_indicator(
                 review.name_max_chars
             ),
         ));
-    }
-    // A placeholder (placeholder_value) says nothing about the rest.
-    if rules.is_placeholder(&i.text) || rules.is_placeholder(&i.name) {
-        return out;
     }
     if i.category_source == CategorySource::Given
         && let Some(message) = category_mismatch(i, rules)
@@ -481,6 +494,8 @@ mod tests {
         assert_eq!(with("资金到位率\t≥\t95%\t%"), vec![]);
         // A qualitative target has no unit to miss.
         assert_eq!(with("服务水平\t\t良好\t"), vec![]);
+        // A placeholder left in is placeholder_value's alone.
+        assert_eq!(with("XX数量\t\t10\t"), vec![]);
     }
 
     #[test]
