@@ -1267,6 +1267,20 @@ mod tests {
     }
 
     #[test]
+    fn the_review_defaults_are_the_shipped_section() {
+        // A rules file without [review], or with some of its keys, gets exactly these.
+        let rules = Rules::builtin().expect("rules");
+        assert_eq!(rules.review, ReviewRules::default());
+        let cut = DEFAULT_RULES
+            .find("\n[review]")
+            .expect("the shipped section");
+        // A file copied before the section existed.
+        let older = &DEFAULT_RULES[..cut];
+        let rules = Rules::from_toml(older, RulesOrigin::BuiltIn).expect("older rules");
+        assert_eq!(rules.review, ReviewRules::default());
+    }
+
+    #[test]
     fn builtin_rules_load() {
         let rules = Rules::builtin().expect("built-in rules");
         assert_eq!(rules.operator("≧"), Some("≥"));
