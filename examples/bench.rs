@@ -17,6 +17,8 @@
 //!   in its standard mode, in constant-memory mode, and in constant-memory mode at deflate level
 //!   3 (the level our summary uses); the fastest is the floor;
 //! - startup: one small workbook end to end, the median of `--startup-runs` runs.
+//! - the reviewer's checks (`[review]`, issue 15): how many findings of each of their codes the
+//!   read side raised, and how many per project (the issue's target: at most one).
 //!
 //! It prints a table per size, the ratio to the floor sum, files/s, rows/s and the targets of
 //! issue 7 with PASS/FAIL, and one JSON line per size (for the record). `--smoke` runs a tiny
@@ -214,7 +216,16 @@ fn child(args: &[String]) -> Result<Value, Error> {
             let summary = jixiao::build_summary(&options, &rules, &|_| {})?;
             let secs = started.elapsed().as_secs_f64();
             let t = &summary.totals;
+            // The findings of the reviewer's checks, per code (the issue's ≤ 1 per project).
+            let review: serde_json::Map<String, Value> = jixiao::rules::REVIEW_CODES
+                .iter()
+                .map(|code| {
+                    let n = summary.findings.iter().filter(|f| f.code == *code).count();
+                    (code.as_str().to_string(), json!(n))
+                })
+                .collect();
             Ok(json!({
+                "review_codes": review,
                 "secs": secs,
                 "peak_kb": peak_kb(),
                 "departments": t.departments,
@@ -565,6 +576,12 @@ fn run(o: &Options) -> Result<(), Error> {
             .map(|k| num(&side, k).map(|v| (v as u64).to_string()))
             .collect::<Result<_, _>>()?;
         let rows = num(&side, "indicators")?;
+        let projects = num(&side, "projects")?;
+        let review_codes = side["review_codes"].clone();
+        let review_total: f64 = review_codes
+            .as_object()
+            .map_or(0.0, |m| m.values().filter_map(Value::as_f64).sum());
+        let review_per_project = review_total / projects.max(1.0);
 
         // Write floor: the same rows × columns as our summary, both writer modes.
         let floor_out = out_dir.join("floor.xlsx").display().to_string();
@@ -687,6 +704,24 @@ fn run(o: &Options) -> Result<(), Error> {
                 "startup_ms": startup_ms, "summary_bytes": summary_bytes, "report_bytes": report_bytes,
                 "baseline_e2e_s": e2e_baseline, "baseline_ratio": baseline_ratio, "baseline_peak_mb": mb(peak_baseline),
             })
+        );
+        println!(
+            "reviewer's checks: {review_total} findings over {projects} projects, {review_per_project:.2} per project"
+        );
+        if let Some(codes) = review_codes.as_object() {
+            for (code, n) in codes {
+                println!("  {code:<28} {n}");
+            }
+        }
+        if !o.smoke {
+            println!(
+                "  target <= 1 per project: {}",
+                verdict(review_per_project <= 1.0)
+            );
+        }
+        println!(
+            "{}",
+            json!({"files": files, "review_codes": review_codes, "review_per_project": review_per_project})
         );
         std::fs::remove_dir_all(&out_dir)?;
         if o.smoke && (rows <= 0.0 || summary_bytes == 0) {

@@ -132,6 +132,7 @@ fn outcome(d: usize) -> FileOutcome {
             sheet: "Sheet1".to_string(),
             year: Some(2024),
             year_source: Some(jixiao::model::YearSource::FileName),
+            years_found: Vec::new(),
             declared: Declared {
                 project_count: Some(PROJECTS as u32),
                 footnote_total_wan: Some(10.5 * PROJECTS as f64),

@@ -4,6 +4,8 @@
 //! unit, its direction, its range, a placeholder left in, a near-duplicate name). The words
 //! and tolerances come from the `[checks]` section of the rules.
 //! It also flags texts too long for a spreadsheet cell, which the summary can only show cut.
+//! The reviewer's checks of the `[review]` section (产出 coverage, cost standards, floors …)
+//! are in [`review`].
 
 use crate::finding::{Code, DepartmentField, Finding, IndicatorField, ProjectField, Site, Subject};
 use crate::grid::CellRef;
@@ -11,6 +13,8 @@ use crate::model::{Department, Indicator, Owner};
 use crate::normalize::QUALITATIVE;
 use crate::rules::Rules;
 use crate::text::{MAX_CELL_CHARS, cell_len, cut_to, round_amount};
+
+mod review;
 
 fn wan(v: f64) -> String {
     format!("{v:.2}")
@@ -64,6 +68,7 @@ pub fn check(dept: &Department, rules: &Rules) -> Vec<Finding> {
             raised.add(code, cell, on_indicator(project, position), message);
         }
     }
+    review::review(dept, rules, &mut raised);
     check_lengths(dept, &mut raised);
     raised.findings
 }

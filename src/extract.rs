@@ -168,6 +168,8 @@ pub struct DocumentInfo {
     pub department: Option<(String, CellRef)>,
     /// The year and where it was read.
     pub year: Option<(i32, YearSource)>,
+    /// The year each source gives (the 年度 line, the footnote, the title), where it gives one.
+    pub years: Vec<(i32, YearSource)>,
     /// The number of projects the footnote declares, and its cell.
     pub declared_count: Option<(u32, CellRef)>,
     /// The total (万元) the footnote declares, and its cell.
@@ -755,9 +757,15 @@ fn read_document(
             find(lines, patterns, "year")
                 .and_then(|(y, cell)| fold(&y).parse().ok().map(|y| (y, to(cell))))
         };
-    info.year = year(titles, &d.unit_line_year, YearSource::YearLine)
-        .or_else(|| year(footnotes, &d.footnote_year, YearSource::Footnote))
-        .or_else(|| year(titles, &d.title_year, YearSource::Title));
+    info.years = [
+        year(titles, &d.unit_line_year, YearSource::YearLine),
+        year(footnotes, &d.footnote_year, YearSource::Footnote),
+        year(titles, &d.title_year, YearSource::Title),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    info.year = info.years.first().copied();
     info.declared_count = find(footnotes, &d.footnote_count, "count")
         .and_then(|(n, cell)| fold(&n).parse().ok().map(|n| (n, cell)));
     info.footnote_total = find(footnotes, &d.footnote_total, "total")

@@ -145,6 +145,31 @@ codes! {
     QualitativeWithOperator = "qualitative_with_operator", Info, "Qualitative words under a numeric operator (≧ 明显); read as 定性, the operator kept in the raw columns.";
     /// Two names of one project that differ by one character.
     NearDuplicateName = "near_duplicate_name", Warning, "Two indicators of one project whose names differ in one character only (收益人员满意度 / 受益人员满意度): probably one indicator mistyped.";
+    // The reviewer's checks (`[review]`).
+    /// A project's 产出 indicators lack a required 二级 category.
+    IncompleteOutput = "incomplete_output", Warning, "A project's 产出 indicators do not cover every 二级 category the rules require ([review] required_output: 数量, 质量 and 时效 by default); the message names what is missing.";
+    /// A given category contradicts the indicator's name.
+    CategoryMismatch = "category_mismatch", Warning, "A 一级/二级 category the file gives contradicts the indicator's name, by the words the rules infer categories with (a …满意度 under 效益指标, a …及时率 under 数量指标).";
+    /// A numeric target without a unit.
+    MissingUnit = "missing_unit", Warning, "A numeric target without a unit, where the name does not make the unit obvious ([review] unit_obvious_endings: a …率 is in %).";
+    /// A numeric target without an operator.
+    MissingOperator = "missing_operator", Warning, "A numeric target without an operator (≥, ≤, =) in a table that has an operator column.";
+    /// A 定量 target without a number.
+    QuantitativeWithoutNumber = "quantitative_without_number", Warning, "A target declared 定量 (a form's 指标值类型) whose value holds no number.";
+    /// Most of a project's indicators are qualitative.
+    MostlyQualitative = "mostly_qualitative", Warning, "More than [review] qualitative_share (one half) of a project's indicators are qualitative (定性): 尽量进行定量表述.";
+    /// A target above its spending standard.
+    OverStandard = "over_standard", Warning, "A target above the 预算支出标准 of [[review.standards]] it falls under (一类会议 above 550 元 per person and day); the message names the standard. The shipped standards are an example a bureau replaces.";
+    /// A cost target above the project's budget.
+    CostOverBudget = "cost_over_budget", Error, "A 成本 target in 万元 (or another money unit of [amount_units]) above the project's own 预算金额.";
+    /// A target below the bureau's floor.
+    TargetBelowFloor = "target_below_floor", Warning, "A target below the floor the bureau sets in [[review.floors]] (满意度 ≥ 85 % by default; no national floor exists).";
+    /// An indicator name too long.
+    NameTooLong = "name_too_long", Warning, "An indicator name longer than [review] name_max_chars (100) characters: a sentence pasted as a name.";
+    /// The target's unit contradicts the unit column.
+    UnitConflict = "unit_conflict", Warning, "A unit written onto the target contradicts the unit column (28.8万元 under %); the target's unit was kept, both are quoted.";
+    /// The table's years disagree.
+    YearMismatch = "year_mismatch", Warning, "The years a table gives disagree (its title, footnote, 年度 line or form's 年度 row, the file's name); the message names each.";
     /// The 合计 row disagrees with the projects.
     SumMismatch = "sum_mismatch", Error, "The 合计 row differs from the sum of the projects' amounts.";
     /// 本级 + 转移支付 ≠ 预算金额.

@@ -328,6 +328,10 @@ pub struct About {
     pub year: Option<i32>,
     /// Where `year` was read; `None` exactly when it is.
     pub year_source: Option<YearSource>,
+    /// Every year the table's sources give (the 年度 line, footnote, title, a form's title and
+    /// 年度 row, the file's name), each with where it was read: for `year_mismatch`.
+    #[serde(default)]
+    pub years_found: Vec<(i32, YearSource)>,
     pub declared: Declared,
 }
 

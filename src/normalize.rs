@@ -197,6 +197,13 @@ pub fn normalize(raw: &RawTable, origin: &Origin<'_>, rules: &Rules) -> (Departm
                 .year
                 .map(|(_, source)| source)
                 .or(file_year.map(|_| YearSource::FileName)),
+            years_found: raw
+                .document
+                .years
+                .iter()
+                .copied()
+                .chain(file_year.map(|y| (y, YearSource::FileName)))
+                .collect(),
             declared,
         },
         projects,

@@ -216,6 +216,7 @@ mod tests {
                 sheet: "表".to_string(),
                 year: Some(2024),
                 year_source: Some(crate::model::YearSource::FileName),
+                years_found: vec![(2024, crate::model::YearSource::FileName)],
                 declared: Declared {
                     project_count: Some(22),
                     footnote_total_wan: Some(1709.5),

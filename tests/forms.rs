@@ -689,6 +689,8 @@ fn the_form_template_filled_in_consolidates_with_no_findings() {
         goal: "为500名老人提供服务".into(),
         indicators: vec![
             row("产出指标", "数量指标", "服务老人人数", "≥", "500", "人"),
+            row("产出指标", "质量指标", "服务验收合格率", "≥", "95", "%"),
+            row("产出指标", "时效指标", "补贴发放及时率", "≥", "95", "%"),
             row(
                 "效益指标",
                 "社会效益指标",
@@ -719,7 +721,7 @@ fn the_form_template_filled_in_consolidates_with_no_findings() {
     assert_eq!(d["projects"][0]["budget_wan"], 120.0);
     assert_eq!(
         d["projects"][0]["indicators"].as_array().expect("i").len(),
-        3
+        5
     );
 }
 

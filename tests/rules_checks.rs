@@ -184,6 +184,7 @@ fn the_template_has_drop_downs_locked_headers_and_reads_back_clean() {
         indicators: vec![
             ind("采购台数", "≥", "10", "台"),
             ind("验收合格率", "=", "100", "%"),
+            ind("采购按时完成率", "≥", "95", "%"),
             ind("办公效率提升", "", "明显", ""),
             ind("使用人员满意度", "≥", "90", "%"),
         ],
@@ -210,7 +211,7 @@ fn the_template_has_drop_downs_locked_headers_and_reads_back_clean() {
         report["departments"][0]["year_source"],
         serde_json::json!({"from": "year_line", "cell": "项目绩效目标!H2"})
     );
-    assert_eq!(report["totals"]["indicators"], 4);
+    assert_eq!(report["totals"]["indicators"], 5);
     assert_eq!(report["departments"][0]["projects"][0]["budget_wan"], 12.5);
 }
 

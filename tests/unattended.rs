@@ -286,7 +286,12 @@ fn repetitive_findings_are_capped_per_file_and_code() {
         .count();
     assert!(other > 10, "{other}");
     // A cap of 0 is no rules file.
-    wd.write("zero.toml", rules.replace("= 5", "= 0").as_bytes());
+    wd.write(
+        "zero.toml",
+        rules
+            .replace("max_per_file_and_code = 5", "max_per_file_and_code = 0")
+            .as_bytes(),
+    );
     let out = wd.run_expect(
         &["consolidate", "in", "-o", "s.xlsx", "--rules", "zero.toml"],
         2,

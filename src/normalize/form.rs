@@ -110,6 +110,12 @@ pub fn normalize_forms(
         .find_map(|f| form_year(f, rules))
         .map(|(y, cell)| (y, YearSource::Form(cell)))
         .or_else(|| super::file_year(origin.file).map(|y| (y, YearSource::FileName)));
+    let years_found: Vec<(i32, YearSource)> = sheet
+        .forms
+        .iter()
+        .flat_map(|f| form_years(f, rules))
+        .chain(super::file_year(origin.file).map(|y| (y, YearSource::FileName)))
+        .collect();
     let mut department = Department {
         about: About {
             name,
@@ -118,6 +124,7 @@ pub fn normalize_forms(
             sheet: sheet.sheet.to_string(),
             year: year.map(|(y, _)| y),
             year_source: year.map(|(_, source)| source),
+            years_found,
             declared: Declared::default(),
         },
         projects,
@@ -168,8 +175,22 @@ fn is_blank(form: &RawForm) -> bool {
         && form.indicators.iter().all(|i| i.target.value.is_empty())
 }
 
+/// The year a form's titles give (a `Form` source), and the one its 年度 row gives (a 年度
+/// line, as a table's), each where it gives one: for `year_mismatch` to tell them apart.
+fn form_years(form: &RawForm, rules: &Rules) -> impl Iterator<Item = (i32, YearSource)> {
+    form_title_year(form, rules)
+        .map(|(y, cell)| (y, YearSource::Form(cell)))
+        .into_iter()
+        .chain(form_year_row(form).map(|(y, cell)| (y, YearSource::YearLine(cell))))
+}
+
 /// The year a form's titles or its 年度 line give.
 fn form_year(form: &RawForm, rules: &Rules) -> Option<(i32, CellRef)> {
+    form_title_year(form, rules).or_else(|| form_year_row(form))
+}
+
+/// The year a form's titles give.
+fn form_title_year(form: &RawForm, rules: &Rules) -> Option<(i32, CellRef)> {
     let year_of = |text: &str| {
         let folded = fold_width(text);
         rules.document.title_year.iter().find_map(|p| {
@@ -181,21 +202,23 @@ fn form_year(form: &RawForm, rules: &Rules) -> Option<(i32, CellRef)> {
     form.titles
         .iter()
         .find_map(|(t, cell)| year_of(t).map(|y| (y, *cell)))
-        .or_else(|| {
-            form.attributes.iter().find_map(|(label, v)| {
-                let text = v.text();
-                (fold(label) == "年度")
-                    .then(|| {
-                        fold(&text)
-                            .trim_end_matches("年度")
-                            .trim_end_matches('年')
-                            .parse()
-                            .ok()
-                            .map(|y| (y, v.cell()))
-                    })
-                    .flatten()
+}
+
+/// The year a form's 年度 row gives.
+fn form_year_row(form: &RawForm) -> Option<(i32, CellRef)> {
+    form.attributes.iter().find_map(|(label, v)| {
+        let text = v.text();
+        (fold(label) == "年度")
+            .then(|| {
+                fold(&text)
+                    .trim_end_matches("年度")
+                    .trim_end_matches('年')
+                    .parse()
+                    .ok()
+                    .map(|y| (y, v.cell()))
             })
-        })
+            .flatten()
+    })
 }
 
 /// A form's amount text as a number and the factor it is written in: "86万元", "130万",
