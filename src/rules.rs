@@ -1202,15 +1202,21 @@ impl Rules {
         self.direction_up.first_in(name)
     }
 
-    /// The first of `categories.rules` whose words (any of them, or none listed) `name` contains
-    /// and whose units (any, or none listed) include `unit`.
-    pub fn category_rule(&self, name: &str, unit: &str) -> Option<&CategoryRule> {
+    /// For each of `categories.rules`, whether `name` contains one of its words.
+    fn named_rules(&self, name: &str) -> Vec<bool> {
         let mut named = vec![false; self.categories.rules.len()];
         for word in self.category_words.all_in(name) {
             if let Some(&rule) = self.category_word_rule.get(word) {
                 named[rule] = true;
             }
         }
+        named
+    }
+
+    /// The first of `categories.rules` whose words (any of them, or none listed) `name` contains
+    /// and whose units (any, or none listed) include `unit`.
+    pub fn category_rule(&self, name: &str, unit: &str) -> Option<&CategoryRule> {
+        let named = self.named_rules(name);
         self.categories
             .rules
             .iter()
@@ -1225,12 +1231,7 @@ impl Rules {
     /// Every one of `categories.rules` that names a word `name` contains (rules of units only
     /// are left out) and whose units (any, or none listed) include `unit`, in the rules' order.
     pub fn category_rules_named(&self, name: &str, unit: &str) -> Vec<&CategoryRule> {
-        let mut named = vec![false; self.categories.rules.len()];
-        for word in self.category_words.all_in(name) {
-            if let Some(&rule) = self.category_word_rule.get(word) {
-                named[rule] = true;
-            }
-        }
+        let named = self.named_rules(name);
         self.categories
             .rules
             .iter()

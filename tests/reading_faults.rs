@@ -19,15 +19,6 @@ fn consolidate(wd: &Workdir, input: &str, extra: &[&str]) -> Value {
     wd.report(&format!("{stem}.out.json"))
 }
 
-fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
 fn projects(report: &Value) -> Vec<&Value> {
     report["departments"]
         .as_array()
@@ -194,15 +185,6 @@ fn formulas_without_a_value_that_are_literals_are_read_as_typed() {
 }
 
 // ---------------------------------------------------------------- copies not counted
-
-fn set_mtime(path: &std::path::Path, secs_ago: u64) {
-    let file = std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open");
-    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs_ago))
-        .expect("set mtime");
-}
 
 #[test]
 fn a_copy_that_is_not_counted_is_skipped_naming_the_file_it_duplicates() {

@@ -4,7 +4,6 @@
 mod common;
 
 use std::io::Read;
-use std::time::{Duration, SystemTime};
 
 use common::*;
 use serde_json::Value;
@@ -213,15 +212,6 @@ fn the_template_has_drop_downs_locked_headers_and_reads_back_clean() {
     );
     assert_eq!(report["totals"]["indicators"], 5);
     assert_eq!(report["departments"][0]["projects"][0]["budget_wan"], 12.5);
-}
-
-fn set_mtime(path: &std::path::Path, secs_ago: u64) {
-    let file = std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open");
-    file.set_modified(SystemTime::now() - Duration::from_secs(secs_ago))
-        .expect("set mtime");
 }
 
 #[test]

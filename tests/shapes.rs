@@ -20,15 +20,6 @@ fn consolidate(wd: &Workdir, input: &str) -> Value {
     wd.report(&format!("{stem}.out.json"))
 }
 
-fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
 fn codes(report: &Value) -> BTreeMap<String, usize> {
     let mut map = BTreeMap::new();
     for f in report["findings"].as_array().expect("findings") {

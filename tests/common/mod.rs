@@ -265,3 +265,23 @@ pub fn first_difference(
         _ => Some(format!("{path}: {a} != {b}")),
     }
 }
+
+/// The report's findings of one code.
+pub fn findings<'a>(report: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// Dates a file's modification time `secs_ago` seconds back (which of two copies is newer).
+pub fn set_mtime(path: &Path, secs_ago: u64) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs_ago))
+        .expect("set mtime");
+}
